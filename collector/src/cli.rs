@@ -1,0 +1,67 @@
+//! The command line: `monitor-collector [--config PATH]`. Everything else is configured in the
+//! TOML file or through `MONITOR_*` variables (see `config`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+usage: monitor-collector [--config PATH]
+
+  --config PATH   TOML configuration file (default: $MONITOR_CONFIG, else built-in defaults)
+  -h, --help      print this help
+  -V, --version   print the version
+
+Environment overrides: MONITOR_LISTEN, MONITOR_DATA_DIR, MONITOR_MAX_BODY_BYTES,
+MONITOR_API_TOKEN, MONITOR_DEMO_DIR, MONITOR_SDK_DIR, MONITOR_PROJECTS (e.g. 1:keyA,2:keyB).
+Logs go to stderr; RUST_LOG sets their level (default: info).";
+
+#[derive(Debug, PartialEq)]
+pub enum Command {
+    Run { config: Option<PathBuf> },
+    Help,
+    Version,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
+    let mut config = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        match text.as_ref() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--config" => {
+                let path = args.next().ok_or("--config needs a path")?;
+                config = Some(PathBuf::from(path));
+            }
+            _ => match text.strip_prefix("--config=") {
+                Some(path) if !path.is_empty() => config = Some(PathBuf::from(path)),
+                _ => return Err(format!("unexpected argument {text:?}")),
+            },
+        }
+    }
+    Ok(Command::Run { config })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_strs(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(parse_strs(&[]), Ok(Command::Run { config: None }));
+        let with = Ok(Command::Run {
+            config: Some(PathBuf::from("c.toml")),
+        });
+        assert_eq!(parse_strs(&["--config", "c.toml"]), with);
+        assert_eq!(parse_strs(&["--config=c.toml"]), with);
+        assert_eq!(parse_strs(&["--help"]), Ok(Command::Help));
+        assert!(parse_strs(&["--config"]).is_err());
+        assert!(parse_strs(&["--port", "1"]).is_err());
+    }
+}

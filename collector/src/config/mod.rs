@@ -1,0 +1,259 @@
+//! The collector's configuration: what it listens on, where it keeps data, which projects and
+//! keys it accepts, and its limits.
+//!
+//! Every option is a documented serde field with its default in the single `impl Default`
+//! below; `load.rs` layers a TOML file and `MONITOR_*` environment variables on top of it, and
+//! [`Config::validate`] rejects combinations the service cannot run with. docs/collector.md
+//! lists the same options for people who configure the service.
+
+mod load;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use load::{parse_projects, CONFIG_ENV};
+
+/// The key that the demo page and the examples use; only configured when no project is.
+pub const DEMO_PUBLIC_KEY: &str = "demo-public-key";
+
+/// The DSN allows at most 18 digits, which also keeps ids inside SQLite's signed integers.
+pub const MAX_PROJECT_ID: u64 = 999_999_999_999_999_999;
+
+/// The whole configuration of one collector process.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on (`MONITOR_LISTEN`). Port 0 picks a free port; the real
+    /// address is printed on the startup line.
+    pub listen: SocketAddr,
+    /// Directory holding the embedded store, `events.db` (`MONITOR_DATA_DIR`). Created if missing.
+    pub data_dir: PathBuf,
+    /// Largest request body accepted, in bytes, as sent on the wire (`MONITOR_MAX_BODY_BYTES`).
+    /// Larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// Largest body after gzip decompression, in bytes. Guards against gzip bombs; larger
+    /// bodies get 413. Must be at least `max_body_bytes`.
+    pub max_decompressed_bytes: usize,
+    /// Most events one batch may carry. A larger batch gets 413, like a body that is too large,
+    /// so the sender knows to split it rather than fix it.
+    pub max_events_per_batch: usize,
+    /// Seconds a client has to send its whole body; a slower one gets 408.
+    pub body_timeout_secs: u64,
+    /// Bearer token that `GET /api/{project_id}/events` requires (`MONITOR_API_TOKEN`).
+    /// When unset, reading events is open to anyone who can reach the collector.
+    pub api_token: Option<String>,
+    /// Directory served at `/demo/` (`MONITOR_DEMO_DIR`).
+    pub demo_dir: PathBuf,
+    /// Directory served at `/sdk/`, normally the npm package's build output (`MONITOR_SDK_DIR`).
+    pub sdk_dir: PathBuf,
+    /// Projects whose events are accepted (`MONITOR_PROJECTS` replaces the list).
+    pub projects: Vec<ProjectConfig>,
+}
+
+/// One project: its id (the last part of the DSN), its public keys and the page origins that
+/// may send to it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// Positive project id, as in the DSN and the ingest URL.
+    pub id: u64,
+    /// Public keys (the DSN's user part). Several allow rotating a key without downtime.
+    pub keys: Vec<String>,
+    /// Origins (`scheme://host[:port]`) whose pages may send, or `*` for any. A request without
+    /// an `Origin` header (a server, curl) is not restricted by this list.
+    #[serde(default = "any_origin")]
+    pub allowed_origins: Vec<String>,
+}
+
+fn any_origin() -> Vec<String> {
+    vec!["*".to_owned()]
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            data_dir: PathBuf::from("./data"),
+            max_body_bytes: 1024 * 1024,
+            max_decompressed_bytes: 10 * 1024 * 1024,
+            max_events_per_batch: 1000,
+            body_timeout_secs: 30,
+            api_token: None,
+            demo_dir: PathBuf::from("demo"),
+            sdk_dir: PathBuf::from("npm/monitor-sdk/dist"),
+            projects: vec![ProjectConfig {
+                id: 1,
+                keys: vec![DEMO_PUBLIC_KEY.to_owned()],
+                allowed_origins: any_origin(),
+            }],
+        }
+    }
+}
+
+/// Why a configuration was refused; the message names the option.
+#[derive(Debug, PartialEq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(message: impl Into<String>) -> ConfigError {
+    ConfigError(message.into())
+}
+
+impl Config {
+    /// Checks the options against each other. Keys must be unique across projects because the
+    /// key alone decides between "unknown key" (401) and "key of another project" (403).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_body_bytes == 0 {
+            return Err(invalid("max_body_bytes must be positive"));
+        }
+        if self.max_decompressed_bytes < self.max_body_bytes {
+            return Err(invalid(
+                "max_decompressed_bytes must be at least max_body_bytes",
+            ));
+        }
+        if self.max_events_per_batch == 0 {
+            return Err(invalid("max_events_per_batch must be positive"));
+        }
+        if self.body_timeout_secs == 0 {
+            return Err(invalid("body_timeout_secs must be positive"));
+        }
+        if self.api_token.as_deref() == Some("") {
+            return Err(invalid(
+                "api_token must not be empty (leave it out to disable)",
+            ));
+        }
+        if self.projects.is_empty() {
+            return Err(invalid("projects: at least one project is needed"));
+        }
+        let mut ids = HashSet::new();
+        let mut keys = HashSet::new();
+        for project in &self.projects {
+            if project.id == 0 || project.id > MAX_PROJECT_ID {
+                return Err(invalid(format!(
+                    "projects: id {} must be a positive integer of at most 18 digits",
+                    project.id
+                )));
+            }
+            if !ids.insert(project.id) {
+                return Err(invalid(format!(
+                    "projects: id {} appears twice",
+                    project.id
+                )));
+            }
+            if project.keys.is_empty() {
+                return Err(invalid(format!(
+                    "project {}: keys must not be empty",
+                    project.id
+                )));
+            }
+            for key in &project.keys {
+                if !is_valid_key(key) {
+                    return Err(invalid(format!(
+                        "project {}: key {key:?} must be non-empty and use only A-Z a-z 0-9 _ -",
+                        project.id
+                    )));
+                }
+                if !keys.insert(key.as_str()) {
+                    return Err(invalid(format!("key {key:?} is used twice")));
+                }
+            }
+            for origin in &project.allowed_origins {
+                if !is_valid_origin(origin) {
+                    return Err(invalid(format!(
+                        "project {}: allowed origin {origin:?} must be \"*\" or scheme://host[:port]",
+                        project.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the embedded store lives.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("events.db")
+    }
+}
+
+/// The DSN's key alphabet (docs/protocol.md).
+pub fn is_valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Browsers send `Origin` as `scheme://host[:port]` with no path, so a configured origin with a
+/// path or a trailing slash could never match; refusing it saves a confusing 403 later.
+fn is_valid_origin(origin: &str) -> bool {
+    if origin == "*" {
+        return true;
+    }
+    match origin.split_once("://") {
+        Some((scheme, rest)) => {
+            !scheme.is_empty()
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+                && !rest.is_empty()
+                && !rest.contains(['/', '?', '#', ' '])
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_has_the_demo_project() {
+        let config = Config::default();
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.projects[0].id, 1);
+        assert_eq!(config.projects[0].keys, vec![DEMO_PUBLIC_KEY]);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8787");
+    }
+
+    #[test]
+    fn refuses_shared_keys_and_bad_origins() {
+        let mut config = Config::default();
+        config.projects.push(ProjectConfig {
+            id: 2,
+            keys: vec![DEMO_PUBLIC_KEY.to_owned()],
+            allowed_origins: any_origin(),
+        });
+        assert!(config.validate().unwrap_err().0.contains("used twice"));
+
+        let mut config = Config::default();
+        config.projects[0].allowed_origins = vec!["http://localhost:5173/".to_owned()];
+        assert!(config.validate().unwrap_err().0.contains("allowed origin"));
+        config.projects[0].allowed_origins = vec!["http://localhost:5173".to_owned()];
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn refuses_inconsistent_limits() {
+        let config = Config {
+            max_decompressed_bytes: 10,
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+        let config = Config {
+            api_token: Some(String::new()),
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+    }
+}

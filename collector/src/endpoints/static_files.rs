@@ -1,0 +1,23 @@
+//! Static files: the demo page at `/demo/` and the SDK build at `/sdk/`, so that one process is
+//! enough to try the SDK end to end. A missing directory just means 404s.
+//!
+//! `ServeDir` guesses content types from extensions, which gives `.wasm` the
+//! `application/wasm` type that `WebAssembly.instantiateStreaming` insists on.
+
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::Router;
+use tower_http::services::ServeDir;
+
+use crate::config::Config;
+use crate::AppState;
+
+pub fn routes(config: &Config) -> Router<AppState> {
+    Router::new()
+        // Relative locations keep working when a proxy mounts the collector under a prefix.
+        .route("/", get(|| async { Redirect::temporary("demo/") }))
+        // Without the slash, the page's relative URLs would resolve against `/`.
+        .route("/demo", get(|| async { Redirect::permanent("demo/") }))
+        .nest_service("/demo/", ServeDir::new(&config.demo_dir))
+        .nest_service("/sdk", ServeDir::new(&config.sdk_dir))
+}

@@ -1,0 +1,115 @@
+//! The one place where errors become HTTP answers.
+//!
+//! Each layer has its own error enum (auth, decode, store); [`ApiError`] gathers them and its
+//! `IntoResponse` is the only mapping from error to status code, so the table in
+//! docs/protocol.md can be checked against a single `match`. Every error body is
+//! `{"error": "readable reason"}`.
+
+use std::fmt;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::auth::AuthError;
+use crate::decode::DecodeError;
+use crate::store::StoreError;
+
+/// Seconds a client should wait before retrying when the store is unavailable.
+pub const STORE_RETRY_AFTER_SECS: u64 = 5;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Auth(AuthError),
+    Decode(DecodeError),
+    Store(StoreError),
+    /// A malformed URL part or query parameter; the message says which.
+    BadRequest(String),
+    NotFound,
+    MethodNotAllowed,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Auth(e) => e.fmt(f),
+            ApiError::Decode(e) => e.fmt(f),
+            // The details are logged, not sent: they describe the server, not the request.
+            ApiError::Store(_) => write!(f, "cannot store events right now, retry later"),
+            ApiError::BadRequest(message) => f.write_str(message),
+            ApiError::NotFound => write!(f, "not found"),
+            ApiError::MethodNotAllowed => write!(f, "method not allowed"),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Auth(AuthError::MissingKey | AuthError::UnknownKey | AuthError::BadToken) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Auth(AuthError::WrongProject { .. } | AuthError::OriginNotAllowed { .. }) => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::Auth(AuthError::UnknownProject { .. }) => StatusCode::NOT_FOUND,
+            ApiError::Decode(e) => match e {
+                DecodeError::UnsupportedMediaType(_) | DecodeError::UnsupportedEncoding(_) => {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                }
+                DecodeError::TooLarge { .. }
+                | DecodeError::DecompressedTooLarge { .. }
+                | DecodeError::TooManyEvents { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                DecodeError::Timeout => StatusCode::REQUEST_TIMEOUT,
+                DecodeError::Read(_)
+                | DecodeError::BadGzip(_)
+                | DecodeError::NotJson(_)
+                | DecodeError::NotAnObject
+                | DecodeError::NoEvents
+                | DecodeError::EventsNotAnArray => StatusCode::BAD_REQUEST,
+            },
+            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Store(e) = &self {
+            tracing::error!(error = %e, "store failed");
+        } else {
+            tracing::debug!(%status, error = %self, "request refused");
+        }
+        let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(STORE_RETRY_AFTER_SECS),
+            );
+        }
+        response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        ApiError::Auth(e)
+    }
+}
+
+impl From<DecodeError> for ApiError {
+    fn from(e: DecodeError) -> Self {
+        ApiError::Decode(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Store(e)
+    }
+}

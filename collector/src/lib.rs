@@ -1,0 +1,110 @@
+//! The collector: takes the event batches that `@org/monitor-sdk` sends and keeps them.
+//!
+//! # The path of an event
+//!
+//! 1. A page calls the SDK; the SDK batches events and POSTs them to
+//!    `/api/{project_id}/events?key={public_key}` (docs/protocol.md), as `text/plain` so that
+//!    the browser needs no CORS preflight, maybe gzipped.
+//! 2. [`endpoints::ingest`] parses the project id and asks [`auth`] whether the key belongs to
+//!    that project (401 unknown key, 403 another project's key) and whether the page's
+//!    `Origin` may send to it (403). None of this reads the body.
+//! 3. [`decode`] checks content type and declared length, reads the body under the size limit
+//!    and a timeout (413, 408), undoes gzip under a second limit against gzip bombs, and
+//!    parses the envelope `{"sdk", "sent_at", "events": [...]}` (400 when unreadable).
+//! 4. [`validate`] judges each event alone against the protocol; bad ones are listed with
+//!    their index and a reason naming the field, and do not sink the others.
+//! 5. The valid events go to the [`store::EventSink`] in one transaction; today that is the
+//!    embedded SQLite [`store::SqliteStore`], with `synchronous=FULL`, deduplicating by
+//!    `(project_id, event_id)` so retried batches do not count twice. Only after the commit
+//!    does the answer `{"accepted", "rejected"}` go out, so a 2xx means durable. If the store
+//!    fails the client gets 503 with `Retry-After` and keeps the batch.
+//! 6. On the way out, [`cors`] adds `Access-Control-Allow-Origin` for allowed origins, so the
+//!    SDK can read the answer, errors included. [`error`] is where every failure became a
+//!    status and a `{"error": "..."}` body.
+//! 7. Later, `GET /api/{project_id}/events` ([`endpoints::events`]) reads them back, newest
+//!    first, each as sent plus `received_at`, behind the optional api token.
+//!
+//! [`config`] says what can be tuned; [`run`] binds, prints the startup line and serves.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod cors;
+pub mod decode;
+pub mod endpoints;
+pub mod error;
+mod server;
+pub mod store;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::post;
+use axum::{middleware, Router};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Access;
+use crate::config::Config;
+use crate::decode::Limits;
+use crate::endpoints::{cors_free_routes, events, ingest};
+use crate::store::{EventReader, EventSink, SqliteStore, StoreError};
+
+pub use server::{run, serve, RunError};
+
+/// What every handler can reach. Cheap to clone: everything is behind `Arc`.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub access: Arc<Access>,
+    pub sink: Arc<dyn EventSink>,
+    pub reader: Arc<dyn EventReader>,
+}
+
+impl AppState {
+    /// State backed by the embedded store in `config.data_dir`.
+    pub fn open(config: Config) -> Result<AppState, StoreError> {
+        let store = Arc::new(SqliteStore::open(&config.database_path())?);
+        Ok(AppState::new(config, store.clone(), store))
+    }
+
+    pub fn new(config: Config, sink: Arc<dyn EventSink>, reader: Arc<dyn EventReader>) -> AppState {
+        AppState {
+            access: Arc::new(Access::from_config(&config)),
+            config: Arc::new(config),
+            sink,
+            reader,
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_body_bytes: self.config.max_body_bytes,
+            max_decompressed_bytes: self.config.max_decompressed_bytes,
+            max_events: self.config.max_events_per_batch,
+            timeout: Duration::from_secs(self.config.body_timeout_secs),
+        }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/api/{project_id}/events",
+            post(ingest::ingest)
+                .get(events::read)
+                .options(cors::preflight)
+                .fallback(endpoints::method_not_allowed),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::decorate,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(cors_free_routes(&state.config))
+        .fallback(endpoints::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

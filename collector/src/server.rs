@@ -1,0 +1,89 @@
+//! Running the service: open the store, bind, announce the address, serve until a signal.
+
+use std::fmt;
+use std::io::Write;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::store::StoreError;
+use crate::{app, AppState};
+
+/// Why the collector could not start or stopped with an error.
+#[derive(Debug)]
+pub enum RunError {
+    Store(StoreError),
+    Bind(String, std::io::Error),
+    Serve(std::io::Error),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Store(e) => write!(f, "cannot open the store: {e}"),
+            RunError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+            RunError::Serve(e) => write!(f, "server failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Opens the store, binds `config.listen` and serves until SIGTERM or ctrl-c.
+pub async fn run(config: Config) -> Result<(), RunError> {
+    let listen = config.listen;
+    let state = AppState::open(config).map_err(RunError::Store)?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| RunError::Bind(listen.to_string(), e))?;
+    serve(listener, state).await
+}
+
+/// Serves on an already bound listener. Prints the startup line first: it carries the real
+/// address, which differs from the configured one when the port was 0, and the end-to-end
+/// tests read it to find the collector.
+pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), RunError> {
+    let addr = listener.local_addr().map_err(RunError::Serve)?;
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout must not stop the service; the line is informational for people.
+    let _ = writeln!(
+        stdout,
+        "monitor-collector listening on http://{addr} (demo: http://{addr}/demo/)"
+    );
+    let _ = stdout.flush();
+    drop(stdout);
+    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "collector started");
+
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(RunError::Serve)?;
+    tracing::info!("collector stopped");
+    Ok(())
+}
+
+/// Resolves on ctrl-c or SIGTERM (what `docker stop` and systemd send), letting requests in
+/// flight finish so that no batch is cut between commit and answer.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

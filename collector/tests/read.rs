@@ -1,0 +1,192 @@
+//! Reading events back: fidelity of what was stored, filters, the api token, durability.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::*;
+use monitor_collector::store::{EventQuery, EventReader, EventSink, StoreError};
+use monitor_collector::validate::ValidEvent;
+use monitor_collector::{app, AppState};
+use serde_json::{json, Value};
+
+fn hostile_error_event() -> Value {
+    let hostile = "quote \" backslash \\ slash / unicode é 漢字 🦀 nul \u{0} bell \u{7} \
+                   newline \n tab \t lone surrogate-free \u{fffd} </script><script>alert(1)</script>";
+    json!({
+        "event_id": event_id(42),
+        "type": "error",
+        "timestamp": 1763870000123.456,
+        "level": "error",
+        "release": "web@1.2.3",
+        "environment": "production",
+        "message": hostile,
+        "user": {"id": "u-1", "session_id": "s-1", "email": "a@b.c", "username": hostile, "ip_address": "{{auto}}"},
+        "page": {"url": "https://app.example/a?b=c#d", "referrer": "", "title": hostile},
+        "browser": {"user_agent": "Mozilla/5.0", "language": "fr-FR", "viewport": {"w": 1280, "h": 720.5}},
+        "tags": {"plan": "pro", hostile: hostile},
+        "extra": {"nested": {"deep": [1, 2.5, -3e-7, true, null, {"k": hostile}]}, "big": 9007199254740993u64},
+        "breadcrumbs": [{"timestamp": 1763870000000u64, "category": "ui.click", "message": hostile, "level": "info", "data": {"x": 1}}],
+        "exception": {"values": [{
+            "type": "TypeError",
+            "value": hostile,
+            "mechanism": {"type": "early", "handled": false, "data": {"original": "onerror"}},
+            "stacktrace": {"frames": [
+                {"filename": "https://app.example/assets/index.js", "function": "main", "lineno": 10, "colno": 5, "in_app": true},
+                {"filename": "<anonymous>", "function": "throws", "lineno": 1, "colno": 1, "in_app": false}
+            ]}
+        }]},
+        "future_field": {"added": "by a newer SDK"}
+    })
+}
+
+#[tokio::test]
+async fn stored_events_come_back_with_every_field_intact() {
+    let app = TestApp::new();
+    let event = hostile_error_event();
+    let answer = app.ingest(1, KEY_ONE, &batch(vec![event.clone()])).await;
+    assert_eq!(answer.body, json!({"accepted": 1, "rejected": []}));
+
+    let events = app.read("").await.body["events"].clone();
+    let mut stored = events[0].clone();
+    let received_at = stored
+        .as_object_mut()
+        .unwrap()
+        .remove("received_at")
+        .expect("received_at added");
+    assert!(received_at.as_i64().unwrap() > 1_700_000_000_000);
+    assert_eq!(stored, event);
+}
+
+#[tokio::test]
+async fn newest_first_with_type_filter_and_limit() {
+    let app = TestApp::new();
+    for n in 1..=5 {
+        app.ingest(1, KEY_ONE, &batch(vec![custom(n, &format!("e{n}"))]))
+            .await;
+    }
+    app.ingest(1, KEY_ONE, &batch(vec![hostile_error_event()]))
+        .await;
+
+    let names = |body: &Value| -> Vec<String> {
+        body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap_or("-").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&app.read("").await.body),
+        ["-", "e5", "e4", "e3", "e2", "e1"]
+    );
+    assert_eq!(
+        names(&app.read("?type=custom&limit=2").await.body),
+        ["e5", "e4"]
+    );
+    let errors = app.read("?type=error").await.body;
+    assert_eq!(errors["events"].as_array().unwrap().len(), 1);
+    assert_eq!(errors["events"][0]["type"], "error");
+    assert!(app.read("?limit=many").await.error(400).contains("limit"));
+    assert!(app
+        .read("?type=explosion")
+        .await
+        .error(400)
+        .contains("explosion"));
+    assert!(app
+        .send(get("/api/3/events"))
+        .await
+        .error(404)
+        .contains("project 3"));
+}
+
+#[tokio::test]
+async fn api_token_guards_reads_when_configured() {
+    let app = TestApp::with(|config| config.api_token = Some("s3cret".into()));
+    app.ingest(1, KEY_ONE, &batch(vec![custom(1, "a")])).await;
+    assert!(app.read("").await.error(401).contains("token"));
+    let with = |token: &str| {
+        Request::get("/api/1/events")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    app.send(with("wrong")).await.error(401);
+    let answer = app.send(with("s3cret")).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["events"].as_array().unwrap().len(), 1);
+    // Ingest does not need the token: pages only have the public key.
+    assert_eq!(
+        app.ingest(1, KEY_ONE, &batch(vec![custom(2, "b")]))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn accepted_events_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir);
+    {
+        let app = TestApp {
+            router: app(AppState::open(config.clone()).unwrap()),
+            config: config.clone(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let answer = app
+            .ingest(1, KEY_ONE, &batch(vec![custom(7, "durable")]))
+            .await;
+        assert_eq!(answer.status, 200);
+    } // the router and with it the store's connections are dropped here
+    let reopened = TestApp {
+        router: app(AppState::open(config.clone()).unwrap()),
+        config,
+        dir,
+    };
+    let events = reopened.read("").await.body["events"].clone();
+    assert_eq!(events[0]["event_id"], event_id(7));
+    assert_eq!(events[0]["name"], "durable");
+}
+
+/// A sink whose disk is gone.
+struct BrokenSink;
+
+impl EventSink for BrokenSink {
+    fn write_batch(&self, _: u64, _: i64, _: &[ValidEvent]) -> Result<(), StoreError> {
+        Err(StoreError::Io(std::io::Error::other("disk on fire")))
+    }
+}
+
+impl EventReader for BrokenSink {
+    fn query(&self, _: &EventQuery) -> Result<Vec<Value>, StoreError> {
+        Err(StoreError::Io(std::io::Error::other("disk on fire")))
+    }
+}
+
+#[tokio::test]
+async fn store_failure_is_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::new(
+        test_config(&dir),
+        Arc::new(BrokenSink),
+        Arc::new(BrokenSink),
+    );
+    let app = TestApp {
+        router: app(state),
+        config: test_config(&dir),
+        dir,
+    };
+    let answer = app.ingest(1, KEY_ONE, &batch(vec![custom(1, "a")])).await;
+    let reason = answer.error(503);
+    assert!(
+        !reason.contains("fire"),
+        "server details stay in the log: {reason}"
+    );
+    assert_eq!(answer.header("retry-after"), Some("5"));
+    assert_eq!(app.read("").await.status, 503);
+    // A batch with nothing to store does not touch the store.
+    assert_eq!(app.ingest(1, KEY_ONE, &batch(vec![])).await.status, 200);
+}

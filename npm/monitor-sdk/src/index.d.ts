@@ -1,0 +1,149 @@
+// Types for @org/monitor-sdk. The wire format of events is defined in docs/protocol.md.
+
+export type Level = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
+
+export type EventType =
+  | 'error'
+  | 'message'
+  | 'resource_error'
+  | 'http_error'
+  | 'web_vital'
+  | 'page_view'
+  | 'click'
+  | 'form_submit'
+  | 'time_on_page'
+  | 'custom';
+
+export interface StackFrame {
+  filename: string;
+  function: string;
+  /** 1-based. */
+  lineno?: number;
+  /** 1-based. */
+  colno?: number;
+  in_app: boolean;
+}
+
+export interface ExceptionValue {
+  type: string;
+  value: string;
+  mechanism: {
+    type: 'onerror' | 'onunhandledrejection' | 'generic' | 'early';
+    handled: boolean;
+    data?: { original: string };
+  };
+  /** Oldest call first; the frame that threw is last. */
+  stacktrace?: { frames: StackFrame[] };
+}
+
+export interface Breadcrumb {
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number;
+  category?: string;
+  message?: string;
+  level?: Level;
+  data?: Record<string, unknown>;
+}
+
+export interface User {
+  id?: string;
+  email?: string;
+  username?: string;
+  [key: string]: string | number | boolean | undefined;
+}
+
+/** An event as the SDK sends it; what beforeSend and integrations receive. */
+export interface MonitorEvent {
+  event_id: string;
+  type: EventType;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  level?: Level;
+  release?: string;
+  environment?: string;
+  user?: { id?: string; session_id?: string; [key: string]: unknown };
+  page?: { url?: string; referrer?: string; title?: string };
+  browser?: { user_agent?: string; language?: string; viewport?: { w: number; h: number } };
+  tags?: Record<string, string>;
+  extra?: Record<string, unknown>;
+  breadcrumbs?: Array<Required<Pick<Breadcrumb, 'timestamp' | 'category' | 'message' | 'level'>> & { data?: unknown }>;
+  exception?: { values: ExceptionValue[] };
+  /** `message` events. */
+  message?: string;
+  /** `custom` events: the name given to track(). */
+  name?: string;
+  /** `custom` events: the data given to track(). */
+  data?: unknown;
+  [key: string]: unknown;
+}
+
+/** What a JS integration's setup() receives. */
+export interface Client {
+  captureException(error: unknown): string | undefined;
+  captureMessage(message: string, level?: Level): string | undefined;
+  track(name: string, data?: unknown): string | undefined;
+  addBreadcrumb(breadcrumb: Breadcrumb): void;
+  setTag(key: string, value: string): void;
+  setUser(user: User | null): void;
+  flush(timeout?: number): Promise<boolean>;
+  getOptions(): Options;
+}
+
+/** A plugin. `processEvent` runs on every event before `beforeSend`; return null to drop. */
+export interface Integration {
+  name: string;
+  setup?(client: Client): void;
+  processEvent?(event: MonitorEvent): MonitorEvent | null;
+}
+
+export interface Options {
+  /** `{scheme}://{public_key}@{host}[:{port}]/{project_id}`. A malformed DSN disables the SDK. */
+  dsn: string;
+  release?: string;
+  environment?: string;
+  /** Chance (0 to 1) that an event is kept. Default 1. */
+  sampleRate?: number;
+  /** Breadcrumbs kept and sent with each event, at most 100. Default 100. */
+  maxBreadcrumbs?: number;
+  /** Last look at each event; return null to drop it. Must be synchronous. */
+  beforeSend?: (event: MonitorEvent) => MonitorEvent | null;
+  /** false turns the SDK off. Default true. */
+  enabled?: boolean;
+  /** Log what the SDK drops and why to the console. Default false. */
+  debug?: boolean;
+  /** Post to this first-party URL instead of the collector (`?key=..&project_id=..` is added). */
+  tunnel?: string;
+  /** Initial user. */
+  user?: User;
+  /** Initial tags. */
+  tags?: Record<string, string>;
+  /** JS integrations (plugins). */
+  integrations?: Integration[];
+  /** false switches off the built-in integrations (Dedupe). Default true. */
+  defaultIntegrations?: boolean;
+  /** Send once this many events are queued. Default 30. */
+  maxBatchSize?: number;
+  /** Send queued events at most this many ms after the first was queued. Default 5000. */
+  flushInterval?: number;
+  /** Events kept while the collector is unreachable. Default 500. */
+  maxQueueSize?: number;
+  /** Where to load the wasm from, if not next to this file. */
+  wasmUrl?: string | URL;
+}
+
+/** Starts the SDK. Resolves to true once it runs; never rejects. */
+export function init(options: Options): Promise<boolean>;
+/** Reports an error the app caught. Returns the event id once the SDK runs. */
+export function captureException(error: unknown): string | undefined;
+/** Reports a message. Returns the event id once the SDK runs. */
+export function captureMessage(message: string, level?: Level): string | undefined;
+/** Records a custom event. Returns the event id once the SDK runs. */
+export function track(name: string, data?: unknown): string | undefined;
+export function setUser(user: User | null): void;
+export function setTag(key: string, value: string): void;
+export function addBreadcrumb(breadcrumb: Breadcrumb): void;
+/** Sends everything queued; true when the queue is empty. Never rejects. */
+export function flush(timeout?: number): Promise<boolean>;
+/** Flushes, then stops the SDK. */
+export function close(timeout?: number): Promise<boolean>;
+export function isEnabled(): boolean;

@@ -1,0 +1,59 @@
+//! The SDK's single global state and safe access to it.
+//!
+//! Everything the page can call re-enters here. A `beforeSend` hook that calls
+//! `captureException` would find the state already borrowed; `try_borrow_mut` turns that into
+//! a dropped call instead of a panic, which in wasm would abort the whole module.
+
+use core::cell::RefCell;
+
+use monitor_sdk_browser_utils::js::{call, get, global};
+use monitor_sdk_browser_utils::lifecycle::Listeners;
+use monitor_sdk_core::Client;
+use wasm_bindgen::JsValue;
+
+pub struct Sdk {
+    pub client: Client,
+    pub debug: bool,
+    /// When the flush timer is set to fire, if it is.
+    pub timer_at: Option<f64>,
+    /// Global handlers and lifecycle listeners; dropping them unregisters them.
+    pub listeners: Listeners,
+}
+
+/// A global for single-threaded wasm, where `thread_local!` (std) is not available.
+pub struct Global<T>(pub RefCell<T>);
+
+// SAFETY: the SDK is built for wasm32 without the atomics feature: there is one thread, so
+// no two threads can ever reach the cell.
+unsafe impl<T> Sync for Global<T> {}
+
+static SDK: Global<Option<Sdk>> = Global(RefCell::new(None));
+
+/// Runs `f` on the live SDK; `None` before `init`, after `close`, or when re-entered.
+pub fn with_sdk<R>(f: impl FnOnce(&mut Sdk) -> R) -> Option<R> {
+    let mut guard = SDK.0.try_borrow_mut().ok()?;
+    let sdk = guard.as_mut()?;
+    Some(f(sdk))
+}
+
+/// Installs a new SDK, returning the old one so the caller drops it outside the borrow
+/// (dropping listeners calls into JS).
+pub fn replace(sdk: Option<Sdk>) -> Option<Option<Sdk>> {
+    let mut guard = SDK.0.try_borrow_mut().ok()?;
+    Some(core::mem::replace(&mut *guard, sdk))
+}
+
+/// `console.warn("[monitor-sdk]", message)` when `debug` is on.
+pub fn log(debug: bool, message: &str) {
+    if debug {
+        let console = get(&global(), "console");
+        let _ = call(
+            &console,
+            "warn",
+            &[
+                &JsValue::from_str("[monitor-sdk]"),
+                &JsValue::from_str(message),
+            ],
+        );
+    }
+}

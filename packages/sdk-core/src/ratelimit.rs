@@ -1,0 +1,65 @@
+//! Back-off after 429/503 answers and failed requests.
+//!
+//! The collector says how long to stay away with `Retry-After`; the SDK keeps events queued
+//! until then instead of hammering a collector that is already struggling.
+
+/// Wait used when a 429/503 has no readable `Retry-After`.
+const DEFAULT_RETRY_AFTER_MS: f64 = 60_000.0;
+/// Wait after a network error or an unexpected server error.
+const ERROR_BACKOFF_MS: f64 = 5_000.0;
+/// Longest wait honoured, so a misconfigured proxy cannot silence the SDK for days.
+const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
+
+#[derive(Default)]
+pub struct RateLimit {
+    until: f64,
+}
+
+impl RateLimit {
+    pub fn is_limited(&self, now: f64) -> bool {
+        now < self.until
+    }
+
+    pub fn until(&self) -> f64 {
+        self.until
+    }
+
+    /// Records a 429/503 with its `Retry-After` header (seconds), if any.
+    pub fn limit(&mut self, retry_after: Option<&str>, now: f64) {
+        // HTTP's delay-seconds is an integer; parsing floats would pull kilobytes of
+        // float-parsing code into the wasm.
+        let wait = retry_after
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .map(|s| f64::from(s) * 1000.0)
+            .unwrap_or(DEFAULT_RETRY_AFTER_MS);
+        self.until = now + wait.min(MAX_RETRY_AFTER_MS);
+    }
+
+    /// Records a failure that is worth retrying soon.
+    pub fn back_off(&mut self, now: f64) {
+        self.until = self.until.max(now + ERROR_BACKOFF_MS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn honours_retry_after() {
+        let mut rl = RateLimit::default();
+        assert!(!rl.is_limited(0.0));
+        rl.limit(Some(" 7 "), 1_000.0);
+        assert!(rl.is_limited(7_999.0));
+        assert!(!rl.is_limited(8_000.0));
+        rl.limit(Some("Wed, 21 Oct 2015 07:28:00 GMT"), 0.0);
+        assert_eq!(rl.until(), DEFAULT_RETRY_AFTER_MS);
+        rl.limit(Some("-5"), 0.0);
+        assert_eq!(rl.until(), DEFAULT_RETRY_AFTER_MS);
+        rl.limit(Some("99999999"), 0.0);
+        assert_eq!(rl.until(), MAX_RETRY_AFTER_MS);
+        rl.limit(None, 10.0);
+        rl.back_off(20.0);
+        assert_eq!(rl.until(), 10.0 + DEFAULT_RETRY_AFTER_MS);
+    }
+}

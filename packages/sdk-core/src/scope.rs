@@ -1,0 +1,181 @@
+//! The scope: user, tags, extra and the breadcrumb trail that every event carries.
+//!
+//! The page sets these through `setUser`, `setTag`, `addBreadcrumb`; the client copies them into
+//! each event when it is captured. Values an event already has win over the scope's.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::event::{truncate, Event, Level};
+use crate::json::{write_key, write_number, write_string, Map, Value};
+
+/// Hard upper bound on `maxBreadcrumbs`, so a trail cannot dominate the request size.
+pub const MAX_BREADCRUMBS: usize = 100;
+const MAX_TAG_KEY_CHARS: usize = 32;
+const MAX_TAG_VALUE_CHARS: usize = 200;
+const MAX_BREADCRUMB_MESSAGE_CHARS: usize = 1_024;
+
+#[derive(Clone, PartialEq)]
+pub struct Breadcrumb {
+    pub timestamp: f64,
+    pub category: String,
+    pub message: String,
+    pub level: Level,
+    /// JSON text from the page, or `None`.
+    pub data: Option<String>,
+}
+
+impl Breadcrumb {
+    pub fn write_json(&self, out: &mut String) {
+        out.push('{');
+        write_key(out, "timestamp");
+        write_number(out, self.timestamp);
+        write_key(out, "category");
+        write_string(out, &self.category);
+        write_key(out, "message");
+        write_string(out, &self.message);
+        write_key(out, "level");
+        write_string(out, self.level.as_str());
+        if let Some(data) = &self.data {
+            write_key(out, "data");
+            out.push_str(data);
+        }
+        out.push('}');
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Scope {
+    pub user: Map,
+    pub tags: Map,
+    pub extra: Map,
+    breadcrumbs: Vec<Breadcrumb>,
+    max_breadcrumbs: usize,
+}
+
+impl Scope {
+    pub fn new(max_breadcrumbs: usize) -> Scope {
+        Scope {
+            max_breadcrumbs: max_breadcrumbs.min(MAX_BREADCRUMBS),
+            ..Scope::default()
+        }
+    }
+
+    /// Replaces the user's fields but keeps the SDK's own `session_id`.
+    pub fn set_user(&mut self, user: Map) {
+        let session = self.user.remove("session_id");
+        self.user = user;
+        if let Some(session) = session {
+            self.user.insert("session_id", session);
+        }
+    }
+
+    pub fn set_tag(&mut self, key: &str, value: &str) {
+        if key.is_empty() {
+            return;
+        }
+        self.tags.insert(
+            &truncate(key, MAX_TAG_KEY_CHARS),
+            truncate(value, MAX_TAG_VALUE_CHARS).into(),
+        );
+    }
+
+    pub fn set_extra(&mut self, key: &str, value: Value) {
+        self.extra.insert(key, value);
+    }
+
+    pub fn add_breadcrumb(&mut self, mut crumb: Breadcrumb) {
+        if self.max_breadcrumbs == 0 {
+            return;
+        }
+        crumb.message = truncate(&crumb.message, MAX_BREADCRUMB_MESSAGE_CHARS);
+        if self.breadcrumbs.len() >= self.max_breadcrumbs {
+            let excess = self.breadcrumbs.len() + 1 - self.max_breadcrumbs;
+            self.breadcrumbs.drain(..excess);
+        }
+        self.breadcrumbs.push(crumb);
+    }
+
+    pub fn breadcrumbs(&self) -> impl Iterator<Item = &Breadcrumb> {
+        self.breadcrumbs.iter()
+    }
+
+    /// Copies the scope into `event`; fields the event already set are kept.
+    pub fn apply(&self, event: &mut Event) {
+        merge_missing(&mut event.user, &self.user);
+        merge_missing(&mut event.tags, &self.tags);
+        merge_missing(&mut event.extra, &self.extra);
+        if event.breadcrumbs.is_empty() {
+            event.breadcrumbs = self.breadcrumbs.clone();
+        }
+    }
+}
+
+fn merge_missing(target: &mut Map, source: &Map) {
+    for (key, value) in source.iter() {
+        if target.get(key).is_none() {
+            target.insert(key, value.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crumb(msg: &str) -> Breadcrumb {
+        Breadcrumb {
+            timestamp: 1.0,
+            category: "test".into(),
+            message: msg.into(),
+            level: Level::Info,
+            data: None,
+        }
+    }
+
+    #[test]
+    fn breadcrumbs_are_a_ring_buffer() {
+        let mut scope = Scope::new(3);
+        for m in ["a", "b", "c", "d"] {
+            scope.add_breadcrumb(crumb(m));
+        }
+        let msgs: Vec<&str> = scope.breadcrumbs().map(|c| c.message.as_str()).collect();
+        assert_eq!(msgs, ["b", "c", "d"]);
+        let mut none = Scope::new(0);
+        none.add_breadcrumb(crumb("x"));
+        assert_eq!(none.breadcrumbs().count(), 0);
+        assert_eq!(Scope::new(10_000).max_breadcrumbs, MAX_BREADCRUMBS);
+    }
+
+    #[test]
+    fn apply_keeps_event_values_and_session() {
+        let mut scope = Scope::new(10);
+        scope.user.insert("session_id", "s1".into());
+        scope.set_user(Map::new().with("id", "u1".into()));
+        scope.set_tag("a", "scope");
+        scope.set_tag("b", "scope");
+        scope.set_tag("", "ignored");
+        scope.add_breadcrumb(crumb("clicked"));
+        let mut event = Event::new("custom", 1.0);
+        event.tags.insert("a", "event".into());
+        scope.apply(&mut event);
+        assert_eq!(event.tags.get("a"), Some(&Value::from("event")));
+        assert_eq!(event.tags.get("b"), Some(&Value::from("scope")));
+        assert_eq!(event.tags.len(), 2);
+        assert_eq!(event.user.get("id"), Some(&Value::from("u1")));
+        assert_eq!(event.user.get("session_id"), Some(&Value::from("s1")));
+        assert_eq!(event.breadcrumbs.len(), 1);
+    }
+
+    #[test]
+    fn long_tags_are_cut() {
+        let mut scope = Scope::new(1);
+        scope.set_tag(&"k".repeat(100), &"v".repeat(1000));
+        let (k, v) = match scope.tags.iter().next() {
+            Some((k, v)) => (k.to_string(), v.clone()),
+            None => panic!("tag not set"),
+        };
+        assert_eq!(k.chars().count(), MAX_TAG_KEY_CHARS + 1);
+        assert!(matches!(v, Value::String(s) if s.chars().count() == MAX_TAG_VALUE_CHARS + 1));
+    }
+}
