@@ -1,17 +1,35 @@
 // @org/monitor-sdk: the ESM entry and loader around the Rust/wasm SDK.
 //
-// `init()` starts loading the wasm and, until it is ready, records uncaught errors and
-// unhandled rejections (into the same queue the optional <head> snippet fills) and queues API
-// calls. Once the wasm is running it installs its own handlers, stops recording, and replays
-// both queues, so nothing that happened during start-up is lost. Every export catches
-// everything: the SDK must never throw into the page.
+// `init()` installs one window error/rejection listener for the page's life and starts loading
+// the wasm. Until the wasm runs, the listener records errors (into the queue the optional
+// <head> snippet also fills) and API calls are queued; then both queues are replayed and the
+// listener forwards each event to the wasm. This file also does the SDK's DOM calls (fetch,
+// sendBeacon, setTimeout, lifecycle listeners) for the wasm, so the wasm needs no JS closures;
+// every decision stays in Rust. Every export catches everything: the SDK must never throw into
+// the page.
 
-import loadWasm, * as wasm from './monitor_sdk.js';
+// Named imports (not `* as`), so the bundler drops the glue's unused exports.
+import loadWasm, {
+  capture,
+  close as closeWasm,
+  flushStep,
+  init as initWasm,
+  isEnabled as isEnabledWasm,
+  onResponse,
+  pageLeave,
+  queued,
+  scope,
+  tick,
+} from './monitor_sdk.js';
 
 const QUEUE = '__monitorQ';
 const SNIPPET_HANDLER = '__monitorQH';
 const MAX_EARLY = 50;
 const MAX_CALLS = 100;
+
+// Kinds of the wasm `capture` and `scope` dispatchers (packages/sdk-browser/src/api.rs).
+const CAPTURE_EARLY = 3;
+const CAPTURE_DOM_EVENT = 4;
 
 const IDLE = 0;
 const LOADING = 1;
@@ -19,17 +37,16 @@ const READY = 2;
 const FAILED = 3;
 const CLOSED = 4;
 
+const dispatchers = { capture, scope };
+
 let state = IDLE;
 let ready = Promise.resolve(false);
 let pendingCalls = [];
-let earlyHandler = null;
 let options = {};
 let integrations = [];
 let debug = false;
-
-function win() {
-  return typeof window === 'undefined' ? undefined : window;
-}
+let inFlight = null;
+let listening = false;
 
 function warn(...args) {
   if (debug && typeof console !== 'undefined') {
@@ -41,33 +58,97 @@ function warn(...args) {
   }
 }
 
-function earlyQueue(w) {
-  const q = Array.isArray(w[QUEUE]) ? w[QUEUE] : [];
-  w[QUEUE] = q;
+function safeCall(name, args) {
+  try {
+    return dispatchers[name](...args);
+  } catch (error) {
+    warn(name, 'failed:', error);
+    return undefined;
+  }
+}
+
+function earlyQueue() {
+  const q = Array.isArray(window[QUEUE]) ? window[QUEUE] : [];
+  window[QUEUE] = q;
   return q;
 }
 
-function startEarlyCapture(w) {
-  // The <head> snippet, when present, already records into the same queue.
-  if (earlyHandler || typeof w[SNIPPET_HANDLER] === 'function') return;
-  const q = earlyQueue(w);
-  earlyHandler = (event) => {
+// The page's uncaught errors and unhandled rejections, for the page's whole life.
+function onError(event) {
+  if (state === READY) {
+    safeCall('capture', [CAPTURE_DOM_EVENT, event]);
+  } else if (state === LOADING && typeof window[SNIPPET_HANDLER] !== 'function') {
+    // (With the snippet present, it records into the same queue.)
+    const q = earlyQueue();
     if (q.length < MAX_EARLY) q.push([event, Date.now()]);
-  };
-  w.addEventListener('error', earlyHandler);
-  w.addEventListener('unhandledrejection', earlyHandler);
+  }
 }
 
-function stopEarlyCapture(w) {
-  for (const handler of [earlyHandler, w[SNIPPET_HANDLER]]) {
-    if (typeof handler === 'function') {
-      w.removeEventListener('error', handler);
-      w.removeEventListener('unhandledrejection', handler);
-    }
-  }
-  earlyHandler = null;
-  w[SNIPPET_HANDLER] = undefined;
+function onVisibility() {
+  if (document.visibilityState === 'hidden') onLeave();
 }
+
+function onLeave() {
+  try {
+    if (state === READY) pageLeave();
+  } catch (error) {
+    warn('pageLeave failed:', error);
+  }
+}
+
+const LISTENERS = [
+  [() => window, 'error', onError],
+  [() => window, 'unhandledrejection', onError],
+  [() => window, 'pagehide', onLeave],
+  [() => document, 'visibilitychange', onVisibility],
+];
+
+function listen(on) {
+  if (listening === on) return;
+  listening = on;
+  for (const [target, type, fn] of LISTENERS) {
+    target()[on ? 'addEventListener' : 'removeEventListener'](type, fn);
+  }
+}
+
+function dropSnippet() {
+  const handler = window[SNIPPET_HANDLER];
+  if (typeof handler === 'function') {
+    window.removeEventListener('error', handler);
+    window.removeEventListener('unhandledrejection', handler);
+  }
+  window[SNIPPET_HANDLER] = undefined;
+}
+
+function report(status, retryAfter) {
+  try {
+    onResponse(status, retryAfter);
+  } catch (error) {
+    warn('onResponse failed:', error);
+  }
+}
+
+// What the wasm calls (packages/sdk-browser/src/transport.rs and api.rs).
+const host = {
+  // Posts a batch; returns whether the browser took it. Beacons get no answer.
+  send(url, body, beacon) {
+    if (beacon) return navigator.sendBeacon(url, body);
+    inFlight = fetch(url, { method: 'POST', body, keepalive: true }).then(
+      (res) => report(res.status, res.headers.get('retry-after')),
+      () => report(0, null),
+    );
+    return true;
+  },
+  schedule(ms) {
+    setTimeout(() => {
+      try {
+        tick();
+      } catch (error) {
+        warn('tick failed:', error);
+      }
+    }, ms);
+  },
+};
 
 // Runs JS integrations' processEvent and beforeSend on the encoded event. Returns the JSON to
 // send, null to drop, or undefined to keep the event as it was.
@@ -101,19 +182,14 @@ const client = {
   getOptions: () => options,
 };
 
-function onWasmReady(w) {
-  const hasHooks =
+function onWasmReady() {
+  const hooked =
     typeof options.beforeSend === 'function' ||
     integrations.some((i) => typeof i.processEvent === 'function');
-  const running = wasm.init(options, hasHooks ? processEvent : undefined);
-  // The wasm handlers are live now: stop recording in the same task so nothing is seen twice.
-  stopEarlyCapture(w);
-  const early = earlyQueue(w).splice(0);
-  if (!running) {
-    state = FAILED;
-    pendingCalls = [];
-    return false;
-  }
+  const running = initWasm(options, hooked ? { ...host, process: processEvent } : host);
+  dropSnippet();
+  const early = earlyQueue().splice(0);
+  if (!running) return fail();
   state = READY;
   for (const integration of integrations) {
     if (typeof integration.setup === 'function') {
@@ -124,11 +200,23 @@ function onWasmReady(w) {
       }
     }
   }
-  for (const record of early) safeCall('captureEarlyError', [record]);
+  for (const record of early) safeCall('capture', [CAPTURE_EARLY, record]);
   const calls = pendingCalls;
   pendingCalls = [];
   for (const [name, args] of calls) safeCall(name, args);
   return true;
+}
+
+function fail() {
+  state = FAILED;
+  pendingCalls = [];
+  try {
+    listen(false);
+    dropSnippet();
+  } catch (_) {
+    // nothing more to undo
+  }
+  return false;
 }
 
 /**
@@ -137,69 +225,52 @@ function onWasmReady(w) {
  */
 export function init(userOptions) {
   try {
-    const w = win();
-    if (!w || state === LOADING || state === READY) return ready;
+    if (typeof window === 'undefined' || state === LOADING || state === READY) return ready;
     options = userOptions && typeof userOptions === 'object' ? { ...userOptions } : {};
     debug = options.debug === true;
     integrations = Array.isArray(options.integrations)
       ? options.integrations.filter((i) => i && typeof i === 'object')
       : [];
     state = LOADING;
-    startEarlyCapture(w);
+    if (options.enabled !== false) listen(true);
     const source = options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined;
     ready = loadWasm(source)
-      .then(() => onWasmReady(w))
+      .then(onWasmReady)
       .catch((error) => {
-        state = FAILED;
-        pendingCalls = [];
-        try {
-          stopEarlyCapture(w);
-        } catch (_) {
-          // nothing more to undo
-        }
         warn('failed to start:', error);
-        return false;
+        return fail();
       });
     return ready;
   } catch (error) {
-    state = FAILED;
     warn('init failed:', error);
-    return Promise.resolve(false);
+    return Promise.resolve(fail());
   }
 }
 
-function safeCall(name, args) {
-  try {
-    return wasm[name](...args);
-  } catch (error) {
-    warn(name, 'failed:', error);
-    return undefined;
-  }
-}
-
-// Wraps a wasm export: runs it when ready, queues it while loading, ignores it otherwise.
-function api(name) {
-  return (...args) => {
-    if (state === READY) return safeCall(name, args);
+// Wraps one of the wasm dispatchers (`capture`, `scope`) for one `kind`: runs it when ready,
+// queues it while loading, ignores it otherwise.
+function api(name, kind) {
+  return (a, b) => {
+    if (state === READY) return safeCall(name, [kind, a, b]);
     if ((state === IDLE || state === LOADING) && pendingCalls.length < MAX_CALLS) {
-      pendingCalls.push([name, args]);
+      pendingCalls.push([name, [kind, a, b]]);
     }
     return undefined;
   };
 }
 
 /** Reports an error the app caught. Returns the event id once the SDK runs. */
-export const captureException = api('captureException');
+export const captureException = api('capture', 0);
 /** Reports a message; level is one of fatal, error, warning, info (default), debug. */
-export const captureMessage = api('captureMessage');
+export const captureMessage = api('capture', 1);
 /** Records a custom event with optional JSON-serialisable data. */
-export const track = api('track');
+export const track = api('capture', 2);
 /** Sets the user attached to later events; null clears it. */
-export const setUser = api('setUser');
+export const setUser = api('scope', 0);
 /** Sets a tag attached to later events. */
-export const setTag = api('setTag');
+export const setTag = api('scope', 1);
 /** Adds a breadcrumb to the trail sent with later events. */
-export const addBreadcrumb = api('addBreadcrumb');
+export const addBreadcrumb = api('scope', 2);
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -213,25 +284,25 @@ export async function flush(timeout = 2000) {
   try {
     const deadline = Date.now() + timeout;
     await Promise.race([ready, sleep(timeout)]);
-    if (state !== READY) return false;
-    for (;;) {
-      const inFlight = wasm.flushStep();
-      if (!inFlight) return wasm.queued() === 0;
+    while (state === READY) {
+      if (!flushStep()) return queued() === 0;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await Promise.race([inFlight, sleep(left)]);
     }
+    return false;
   } catch (error) {
     warn('flush failed:', error);
     return false;
   }
 }
 
-/** Flushes, then stops the SDK: handlers removed, later calls ignored. */
+/** Flushes, then stops the SDK: listeners removed, later calls ignored. */
 export async function close(timeout = 2000) {
   const flushed = await flush(timeout);
   try {
-    if (state === READY) wasm.close();
+    listen(false);
+    if (state === READY) closeWasm();
   } catch (error) {
     warn('close failed:', error);
   }
@@ -242,7 +313,7 @@ export async function close(timeout = 2000) {
 /** Whether the SDK is running. */
 export function isEnabled() {
   try {
-    return state === READY && wasm.isEnabled();
+    return state === READY && isEnabledWasm();
   } catch (_) {
     return false;
   }

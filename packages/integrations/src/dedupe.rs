@@ -4,33 +4,31 @@
 //! event says all there is to say, and the rest would eat the user's quota and the page's
 //! bandwidth. Two errors are the same when their type, message and frames match.
 
-use alloc::string::String;
-use alloc::vec::Vec;
 use monitor_sdk_core::{Event, Integration};
 
 #[derive(Default)]
 pub struct Dedupe {
-    last: Option<Fingerprint>,
+    last: Option<u64>,
 }
 
-#[derive(PartialEq)]
-struct Fingerprint {
-    ty: String,
-    value: String,
-    frames: Vec<(String, Option<u32>, Option<u32>)>,
-}
-
-fn fingerprint(event: &Event) -> Option<Fingerprint> {
+/// FNV-1a over the error's type, message and frame positions. A hash rather than a copy of
+/// the strings: it is all the comparison needs, and it keeps the integration small.
+fn fingerprint(event: &Event) -> Option<u64> {
     let exception = event.exceptions.first()?;
-    Some(Fingerprint {
-        ty: exception.ty.clone(),
-        value: exception.value.clone(),
-        frames: exception
-            .frames
-            .iter()
-            .map(|f| (f.filename.clone(), f.lineno, f.colno))
-            .collect(),
-    })
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes.iter().chain(&[0xff]) {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(exception.ty.as_bytes());
+    feed(exception.value.as_bytes());
+    for frame in &exception.frames {
+        feed(frame.filename.as_bytes());
+        feed(&frame.lineno.unwrap_or(0).to_le_bytes());
+        feed(&frame.colno.unwrap_or(0).to_le_bytes());
+    }
+    Some(hash)
 }
 
 impl Integration for Dedupe {
@@ -42,7 +40,7 @@ impl Integration for Dedupe {
         let Some(current) = fingerprint(event) else {
             return true;
         };
-        if self.last.as_ref() == Some(&current) {
+        if self.last == Some(current) {
             return false;
         }
         self.last = Some(current);

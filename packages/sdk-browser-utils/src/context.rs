@@ -1,8 +1,8 @@
 //! What the SDK knows about the page, the browser and the session, attached to every event.
 
 use alloc::string::{String, ToString};
-use monitor_sdk_core::json::write_number;
-use monitor_sdk_core::{Map, Value};
+use monitor_sdk_core::event::truncate;
+use monitor_sdk_core::json::{write_key, write_number, write_string};
 use wasm_bindgen::JsValue;
 
 use crate::js::{call, get, get_f64, get_string, global};
@@ -10,49 +10,58 @@ use crate::js::{call, get, get_f64, get_string, global};
 const SESSION_KEY: &str = "__monitor_sid";
 const MAX_URL_CHARS: usize = 2_048;
 
-/// `page`: the current URL (read per event, so SPA navigations are reflected), referrer, title.
-pub fn page() -> Map {
+/// `page` as JSON: the current URL (read per event, so SPA navigations are reflected),
+/// referrer, title.
+pub fn page_json() -> String {
     let window = global();
     let document = get(&window, "document");
-    let mut map = Map::new();
-    if let Some(url) = get_string(&get(&window, "location"), "href") {
-        map.insert("url", cut(&url).into());
+    let mut out = String::from("{");
+    let fields = [
+        (
+            "url",
+            get_string(&get(&window, "location"), "href"),
+            MAX_URL_CHARS,
+        ),
+        ("referrer", get_string(&document, "referrer"), MAX_URL_CHARS),
+        ("title", get_string(&document, "title"), 200),
+    ];
+    for (key, value, max) in fields {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            write_key(&mut out, key);
+            write_string(&mut out, &truncate(&value, max));
+        }
     }
-    if let Some(referrer) = get_string(&document, "referrer").filter(|r| !r.is_empty()) {
-        map.insert("referrer", cut(&referrer).into());
-    }
-    if let Some(title) = get_string(&document, "title").filter(|t| !t.is_empty()) {
-        map.insert(
-            "title",
-            monitor_sdk_core::event::truncate(&title, 200).into(),
-        );
-    }
-    map
+    out.push('}');
+    out
 }
 
-/// `browser`: user agent, language and viewport size.
-pub fn browser() -> Map {
+/// `browser` as JSON: user agent, language and viewport size.
+pub fn browser_json() -> String {
     let window = global();
     let navigator = get(&window, "navigator");
-    let mut map = Map::new();
-    if let Some(ua) = get_string(&navigator, "userAgent") {
-        map.insert("user_agent", ua.into());
-    }
-    if let Some(lang) = get_string(&navigator, "language") {
-        map.insert("language", lang.into());
+    let mut out = String::from("{");
+    for (key, value) in [
+        ("user_agent", get_string(&navigator, "userAgent")),
+        ("language", get_string(&navigator, "language")),
+    ] {
+        if let Some(value) = value {
+            write_key(&mut out, key);
+            write_string(&mut out, &value);
+        }
     }
     if let (Some(w), Some(h)) = (
         get_f64(&window, "innerWidth"),
         get_f64(&window, "innerHeight"),
     ) {
-        let mut viewport = String::from("{\"w\":");
-        write_number(&mut viewport, w);
-        viewport.push_str(",\"h\":");
-        write_number(&mut viewport, h);
-        viewport.push('}');
-        map.insert("viewport", Value::Raw(viewport));
+        write_key(&mut out, "viewport");
+        out.push_str("{\"w\":");
+        write_number(&mut out, w);
+        out.push_str(",\"h\":");
+        write_number(&mut out, h);
+        out.push('}');
     }
-    map
+    out.push('}');
+    out
 }
 
 /// The session id: kept in `sessionStorage` so reloads and navigations in one tab share it;
@@ -67,13 +76,4 @@ pub fn session_id(fresh: &str) -> String {
     }
     let _ = call(&storage, "setItem", &[&key, &JsValue::from_str(fresh)]);
     fresh.to_string()
-}
-
-/// Whether the document is hidden right now.
-pub fn is_hidden() -> bool {
-    get_string(&get(&global(), "document"), "visibilityState").as_deref() == Some("hidden")
-}
-
-fn cut(url: &str) -> String {
-    monitor_sdk_core::event::truncate(url, MAX_URL_CHARS)
 }

@@ -36,6 +36,7 @@ pub fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> {
         [] => method.call0(obj),
         [a] => method.call1(obj, a),
         [a, b] => method.call2(obj, a, b),
+        [a, b, c] => method.call3(obj, a, b, c),
         _ => return None,
     };
     result.ok()

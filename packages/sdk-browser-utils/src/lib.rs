@@ -1,10 +1,9 @@
-//! Browser helpers for the SDK, on top of js-sys: reading page objects safely,
-//! the page lifecycle, and what the SDK knows about the page and browser.
+//! Browser helpers for the SDK, on top of js-sys: reading page objects safely, and what the
+//! SDK knows about the page, the browser and the session.
 //!
-//! The browser crate asks [`context`] for the `page`/`browser`/session context of each event,
-//! registers its flush-on-leave callback with [`lifecycle`], and reads untrusted page values
-//! (options, thrown errors) through [`js`], which turns every failure into `None` instead of
-//! an exception or a panic.
+//! The browser crate asks [`context`] for the `page`/`browser`/session context of each event
+//! and reads untrusted page values (options, thrown errors) through [`js`], which turns every
+//! failure into `None` instead of an exception or a panic.
 //!
 //! Page objects are read through `Reflect` rather than web-sys bindings: one import serves
 //! every property, where web-sys adds a JS shim per method, and a throwing getter becomes an
@@ -16,4 +15,3 @@ extern crate alloc;
 
 pub mod context;
 pub mod js;
-pub mod lifecycle;

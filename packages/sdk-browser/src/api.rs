@@ -1,5 +1,9 @@
 //! The functions the npm package calls. Each returns safely before `init`, after a failed
 //! `init`, after `close`, and with any argument a page can pass.
+//!
+//! The capture and scope functions leave the module through two dispatchers, [`capture`] and
+//! [`scope`], rather than one export each: every export costs a JS wrapper in the glue and an
+//! argument shim in the wasm, and the npm loader maps its public names onto them anyway.
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
@@ -7,25 +11,25 @@ use alloc::vec::Vec;
 use js_sys::Function;
 use monitor_sdk_browser_utils::context;
 use monitor_sdk_browser_utils::js::{get, get_f64, get_string, now, to_display, to_json};
-use monitor_sdk_browser_utils::lifecycle::Listeners;
 use monitor_sdk_core::{Breadcrumb, Client, Event, Level, Mechanism, Outcome, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{event_from_dom_event, exception_from_value};
 use crate::options::{from_js, string_map};
 use crate::state::{log, replace, with_sdk, Sdk};
-use crate::transport::{pending, send_due, BrowserTransport};
+use crate::transport::{send_due, BrowserTransport};
 
 /// Name sent in every request's `sdk` field.
 const SDK_NAME: &str = "monitor-sdk.browser";
 /// Largest JSON the SDK accepts from the page for `track` data, breadcrumb data or extras.
 const MAX_DATA_JSON: usize = 16_384;
 
-/// Starts the SDK. `process` (optional) receives each encoded event and returns the JSON to
-/// send, `null` to drop it, or anything else to keep it unchanged; the npm package runs JS
-/// integrations and `beforeSend` in it. Returns whether the SDK is running.
+/// Starts the SDK with the page's `options` and the loader's `host` object: `send` and
+/// `schedule` (see transport.rs) and, optionally, `process`, which receives each encoded event
+/// and returns the JSON to send, `null` to drop it, or anything else to keep it unchanged (the
+/// npm package runs JS integrations and `beforeSend` in it). Returns whether the SDK runs.
 #[wasm_bindgen]
-pub fn init(options: JsValue, process: JsValue) -> bool {
+pub fn init(options: JsValue, host: JsValue) -> bool {
     let opts = from_js(&options);
     let debug = opts.debug;
     let enabled = opts.enabled;
@@ -38,7 +42,7 @@ pub fn init(options: JsValue, process: JsValue) -> bool {
     let mut client = match Client::new(
         opts,
         SDK_NAME,
-        Box::new(BrowserTransport),
+        Box::new(BrowserTransport { host: host.clone() }),
         integrations,
         seed,
     ) {
@@ -49,7 +53,7 @@ pub fn init(options: JsValue, process: JsValue) -> bool {
             return false;
         }
     };
-    if let Ok(hook) = process.dyn_into::<Function>() {
+    if let Ok(hook) = get(&host, "process").dyn_into::<Function>() {
         client.set_before_send(Box::new(move |json: String| {
             match hook.call1(&JsValue::NULL, &JsValue::from_str(&json)) {
                 Ok(result) if result.is_null() => None,
@@ -71,15 +75,11 @@ pub fn init(options: JsValue, process: JsValue) -> bool {
             client.scope.set_tag(key, value);
         }
     }
-    let mut listeners = Listeners::new();
-    if enabled {
-        crate::handlers::install(&mut listeners);
-    }
     let sdk = Sdk {
         client,
         debug,
         timer_at: None,
-        listeners,
+        host,
     };
     // The old SDK, if any, is dropped here, outside the state's borrow.
     match replace(Some(sdk)) {
@@ -93,14 +93,50 @@ fn client_session_seed(seed: u64) -> String {
     rng.event_id().to_hex()
 }
 
+/// What [`capture`] records; the npm loader passes these numbers.
+const CAPTURE_EXCEPTION: u32 = 0;
+const CAPTURE_MESSAGE: u32 = 1;
+const CAPTURE_TRACK: u32 = 2;
+const CAPTURE_EARLY: u32 = 3;
+const CAPTURE_DOM_EVENT: u32 = 4;
+
+/// `captureException(a)`, `captureMessage(a, level b)`, `track(name a, data b)`, an early
+/// error record `a`, or a window `error`/`unhandledrejection` event `a` (the loader's global
+/// handler), by `kind`. Returns the event id when the event was queued.
+#[wasm_bindgen]
+pub fn capture(kind: u32, a: JsValue, b: JsValue) -> Option<String> {
+    match kind {
+        CAPTURE_EXCEPTION => capture_exception(a),
+        CAPTURE_MESSAGE => capture_message(a, b),
+        CAPTURE_TRACK => track(a, b),
+        CAPTURE_EARLY => capture_early_error(a),
+        CAPTURE_DOM_EVENT => capture_event(event_from_dom_event(&a, now(), false)?),
+        _ => None,
+    }
+}
+
+/// What [`scope`] changes; the npm loader passes these numbers.
+const SCOPE_USER: u32 = 0;
+const SCOPE_TAG: u32 = 1;
+const SCOPE_BREADCRUMB: u32 = 2;
+
+/// `setUser(a)`, `setTag(key a, value b)` or `addBreadcrumb(a)`, by `kind`.
+#[wasm_bindgen]
+pub fn scope(kind: u32, a: JsValue, b: JsValue) {
+    match kind {
+        SCOPE_USER => set_user(a),
+        SCOPE_TAG => set_tag(a, b),
+        SCOPE_BREADCRUMB => add_breadcrumb(a),
+        _ => {}
+    }
+}
+
 /// Runs an event through the pipeline and sends what is due. Returns the event id.
 pub fn capture_event(mut event: Event) -> Option<String> {
-    if event.page.is_empty() {
-        event.page = context::page();
-    }
-    if event.browser.is_empty() {
-        event.browser = context::browser();
-    }
+    event.body.insert("page", Value::Raw(context::page_json()));
+    event
+        .body
+        .insert("browser", Value::Raw(context::browser_json()));
     with_sdk(|sdk| {
         let outcome = sdk.client.capture(event, now());
         send_due(sdk);
@@ -116,14 +152,12 @@ pub fn capture_event(mut event: Event) -> Option<String> {
 }
 
 /// Reports an error (or any value) the app caught. Returns the event id.
-#[wasm_bindgen(js_name = captureException)]
 pub fn capture_exception(error: JsValue) -> Option<String> {
     let exception = exception_from_value(&error, Mechanism::Generic);
     capture_event(Event::error(exception, now()))
 }
 
 /// Reports a message at a level (`info` unless given). Returns the event id.
-#[wasm_bindgen(js_name = captureMessage)]
 pub fn capture_message(message: JsValue, level: JsValue) -> Option<String> {
     let level = level
         .as_string()
@@ -134,7 +168,6 @@ pub fn capture_message(message: JsValue, level: JsValue) -> Option<String> {
 
 /// Hands over a `[domEvent, timestamp]` pair the loader or `<head>` snippet queued before
 /// the SDK was ready.
-#[wasm_bindgen(js_name = captureEarlyError)]
 pub fn capture_early_error(record: JsValue) -> Option<String> {
     let dom_event = get(&record, "0");
     let timestamp = get_f64(&record, "1").unwrap_or_else(now);
@@ -142,7 +175,6 @@ pub fn capture_early_error(record: JsValue) -> Option<String> {
 }
 
 /// A custom event: `track("signup", {plan: "pro"})`. Returns the event id.
-#[wasm_bindgen]
 pub fn track(name: JsValue, data: JsValue) -> Option<String> {
     let name = to_display(&name);
     if name.is_empty() {
@@ -157,13 +189,11 @@ pub fn track(name: JsValue, data: JsValue) -> Option<String> {
 }
 
 /// Sets the user (`{id, email, username, ...}`); `null` clears it.
-#[wasm_bindgen(js_name = setUser)]
 pub fn set_user(user: JsValue) {
     let user = string_map(&user);
     with_sdk(|sdk| sdk.client.scope.set_user(user));
 }
 
-#[wasm_bindgen(js_name = setTag)]
 pub fn set_tag(key: JsValue, value: JsValue) {
     let (Some(key), false) = (key.as_string(), value.is_undefined()) else {
         return;
@@ -173,7 +203,6 @@ pub fn set_tag(key: JsValue, value: JsValue) {
 }
 
 /// Adds a breadcrumb: `{category, message, level, data}`, all optional.
-#[wasm_bindgen(js_name = addBreadcrumb)]
 pub fn add_breadcrumb(crumb: JsValue) {
     if !crumb.is_object() {
         return;
@@ -190,13 +219,16 @@ pub fn add_breadcrumb(crumb: JsValue) {
     with_sdk(|sdk| sdk.client.scope.add_breadcrumb(breadcrumb));
 }
 
-/// Starts sending one batch if possible and returns the promise of the request in flight,
-/// or `undefined` when nothing is in flight (queue empty, or the collector asked to wait).
-/// The npm package's `flush()` loops on this until the queue is empty or time runs out.
+/// Starts sending one batch if possible; returns whether a request is in flight (false when
+/// the queue is empty or the collector asked to wait). The npm package's `flush()` waits for
+/// the answer and calls this again until the queue is empty or time runs out.
 #[wasm_bindgen(js_name = flushStep)]
-pub fn flush_step() -> Option<JsValue> {
-    with_sdk(|sdk| sdk.client.flush(now()));
-    pending()
+pub fn flush_step() -> bool {
+    with_sdk(|sdk| {
+        sdk.client.flush(now());
+        sdk.client.in_flight_id().is_some()
+    })
+    .unwrap_or(false)
 }
 
 /// Events waiting to be sent (0 before `init`).
@@ -205,8 +237,8 @@ pub fn queued() -> u32 {
     with_sdk(|sdk| sdk.client.queued() as u32).unwrap_or(0)
 }
 
-/// Stops the SDK: handlers removed, later calls ignored. Queued events are handed to the
-/// beacon first so they are not lost.
+/// Stops the SDK: later calls are ignored. Queued events are handed to the beacon first so
+/// they are not lost.
 #[wasm_bindgen]
 pub fn close() {
     with_sdk(|sdk| sdk.client.flush_beacon(now()));

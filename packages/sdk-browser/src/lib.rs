@@ -1,12 +1,17 @@
 //! The browser SDK's wasm entry point: the public API the npm package wraps, the global error
 //! handlers, and the browser transport.
 //!
-//! How an error travels: a window `error`/`unhandledrejection` listener ([`handlers`]), an
-//! early error handed over by the JS loader, or a `captureException` call ([`api`]) becomes an
-//! event ([`errors`]); the browser context (page, browser, session) is added and
-//! `monitor_sdk_core::Client` runs its pipeline, calling the page's `beforeSend` and JS
-//! integrations through one hook; the queued batch leaves through [`transport`] by keepalive
-//! fetch, or by `sendBeacon` when the page goes away.
+//! How an error travels: a window `error`/`unhandledrejection` event (the npm loader's global
+//! listener forwards it), an early error the loader recorded before the wasm was ready, or a
+//! `captureException` call ([`api`]) becomes an event ([`errors`]); the browser context (page,
+//! browser, session) is added and `monitor_sdk_core::Client` runs its pipeline, calling the
+//! page's `beforeSend` and JS integrations through one hook; the queued batch leaves through
+//! [`transport`] by keepalive fetch, or by `sendBeacon` when the page goes away.
+//!
+//! The DOM wiring (listeners, `fetch`, `setTimeout`) is done by the loader and reaches the
+//! wasm as plain calls (`capture`, `onResponse`, `tick`, `pageLeave`): the wasm never creates
+//! a JS closure, which keeps wasm-bindgen's closure machinery (about 2 KB gzip) out of the SDK.
+//! Every decision (what an event says, when to send, retries, rate limits) stays in Rust.
 //!
 //! Rule of this crate: nothing may throw into the page or panic. Page objects are read only
 //! through `monitor_sdk_browser_utils::js`, and the global state only through
@@ -18,14 +23,15 @@ extern crate alloc;
 
 pub mod api;
 pub mod errors;
-pub mod handlers;
 pub mod options;
 pub mod state;
 pub mod transport;
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+// SAFETY: the SDK runs on the page's single thread (wasm32 without atomics).
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 /// Panics are prevented by construction (see the crate rule above); should one happen anyway,
 /// trap without formatting a message, which would cost kilobytes.

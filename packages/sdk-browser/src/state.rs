@@ -7,7 +7,6 @@
 use core::cell::RefCell;
 
 use monitor_sdk_browser_utils::js::{call, get, global};
-use monitor_sdk_browser_utils::lifecycle::Listeners;
 use monitor_sdk_core::Client;
 use wasm_bindgen::JsValue;
 
@@ -16,8 +15,8 @@ pub struct Sdk {
     pub debug: bool,
     /// When the flush timer is set to fire, if it is.
     pub timer_at: Option<f64>,
-    /// Global handlers and lifecycle listeners; dropping them unregisters them.
-    pub listeners: Listeners,
+    /// The npm loader's host object: `schedule(ms)` arms the flush timer (see transport.rs).
+    pub host: JsValue,
 }
 
 /// A global for single-threaded wasm, where `thread_local!` (std) is not available.
@@ -36,8 +35,8 @@ pub fn with_sdk<R>(f: impl FnOnce(&mut Sdk) -> R) -> Option<R> {
     Some(f(sdk))
 }
 
-/// Installs a new SDK, returning the old one so the caller drops it outside the borrow
-/// (dropping listeners calls into JS).
+/// Installs a new SDK (or none), returning the old one so the caller drops it outside the
+/// borrow.
 pub fn replace(sdk: Option<Sdk>) -> Option<Option<Sdk>> {
     let mut guard = SDK.0.try_borrow_mut().ok()?;
     Some(core::mem::replace(&mut *guard, sdk))

@@ -101,7 +101,10 @@ impl BatchQueue {
         if count == 0 {
             return None;
         }
-        let taken: Vec<QueuedEvent> = self.events.drain(..count).collect();
+        // Not `drain(..count)`: its range check carries a formatted panic message.
+        let mut queued = core::mem::take(&mut self.events).into_iter();
+        let taken: Vec<QueuedEvent> = queued.by_ref().take(count).collect();
+        self.events = queued.collect();
         let mut body = String::with_capacity(size);
         body.push_str(envelope_head);
         for (i, event) in taken.iter().enumerate() {

@@ -1,7 +1,7 @@
 //! The client: the pipeline every event goes through, and the sending loop.
 //!
-//! `capture` runs: enabled? → id and scope → sample → integrations' `process_event` →
-//! encode → `before_send` → queue. Sending is driven by the host: it calls [`Client::send_due`]
+//! `capture` runs: enabled? → sample → id → integrations' `process_event` → encode (with the
+//! scope) → `before_send` → queue. Sending is driven by the host: it calls [`Client::send_due`]
 //! after a capture and when [`Client::next_wakeup`] comes, [`Client::flush`] on demand, and
 //! [`Client::flush_beacon`] when the page goes away; the transport reports back through
 //! [`Client::on_response`]. Only one fetch is in flight at a time, so keepalive's 64 KiB
@@ -146,20 +146,13 @@ impl Client {
             return Outcome::Sampled;
         }
         event.event_id = self.rng.event_id();
-        if event.release.is_none() {
-            event.release = self.options.release.clone();
-        }
-        if event.environment.is_none() {
-            event.environment = self.options.environment.clone();
-        }
-        self.scope.apply(&mut event);
         for integration in self.integrations.iter_mut() {
             if !integration.process_event(&mut event) {
                 return Outcome::DroppedByIntegration(integration.name());
             }
         }
         let id = event.event_id;
-        let mut json = event.to_json();
+        let mut json = event.to_json(&self.options, &self.scope);
         if let Some(hook) = self.before_send.as_mut() {
             match hook(json) {
                 Some(changed) => json = changed,

@@ -64,7 +64,7 @@ impl Integration for Marker {
         "Marker"
     }
     fn process_event(&mut self, event: &mut Event) -> bool {
-        event.tags.insert("seen_by", "Marker".into());
+        event.body.insert("seen_by", "Marker".into());
         !matches!(event.body.get("message"), Some(Value::String(s)) if s == "drop")
     }
 }

@@ -5,7 +5,7 @@
 
 use alloc::string::{String, ToString};
 
-use crate::text::split_once;
+use crate::text::{find, rsplit_once, split_once};
 /// A parsed DSN.
 #[derive(Clone, PartialEq)]
 pub struct Dsn {
@@ -48,7 +48,7 @@ impl DsnError {
 
 impl Dsn {
     pub fn parse(input: &str) -> Result<Dsn, DsnError> {
-        let input = input.trim();
+        let input = input.trim_ascii();
         if input.is_empty() {
             return Err(DsnError::Empty);
         }
@@ -57,20 +57,25 @@ impl Dsn {
         if scheme != "http" && scheme != "https" {
             return Err(DsnError::BadScheme);
         }
-        let (key, rest) = rest.split_once('@').ok_or(DsnError::MissingKey)?;
+        let (key, rest) = split_once(rest, "@").ok_or(DsnError::MissingKey)?;
         // A `key:secret` pair (old Sentry style) keeps only the public part.
-        let key = key.split(':').next().unwrap_or_default();
+        let key = split_once(key, ":").map_or(key, |p| p.0);
         if key.is_empty() {
             return Err(DsnError::MissingKey);
         }
         if !key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         {
             return Err(DsnError::BadKey);
         }
-        let rest = rest.split(['?', '#']).next().unwrap_or_default();
-        let (host, path) = rest.split_once('/').ok_or(DsnError::MissingProjectId)?;
+        let end = [find(rest, "?"), find(rest, "#")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(rest.len());
+        let rest = rest.get(..end).unwrap_or(rest);
+        let (host, path) = split_once(rest, "/").ok_or(DsnError::MissingProjectId)?;
         if host.is_empty() || host.starts_with(':') {
             return Err(DsnError::MissingHost);
         }
@@ -80,9 +85,9 @@ impl Dsn {
                 _ => return Err(DsnError::BadPort),
             }
         }
-        let path = path.trim_end_matches('/');
-        let (prefix, project_id) = match path.rsplit_once('/') {
-            Some((prefix, id)) => (prefix.trim_matches('/'), id),
+        let path = trim_slashes(path);
+        let (prefix, project_id) = match rsplit_once(path, "/") {
+            Some((prefix, id)) => (trim_slashes(prefix), id),
             None => ("", path),
         };
         if project_id.is_empty() {
@@ -120,9 +125,19 @@ impl Dsn {
     }
 }
 
+fn trim_slashes(mut s: &str) -> &str {
+    while let Some(inner) = s.strip_prefix('/') {
+        s = inner;
+    }
+    while let Some(inner) = s.strip_suffix('/') {
+        s = inner;
+    }
+    s
+}
+
 /// Splits `host:port`, leaving IPv6 literals such as `[::1]` whole.
 fn split_port(host: &str) -> Option<(&str, &str)> {
-    let (h, port) = host.rsplit_once(':')?;
+    let (h, port) = rsplit_once(host, ":")?;
     if host.starts_with('[') && !h.ends_with(']') {
         return None;
     }

@@ -8,9 +8,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::json::{write_key, write_number, write_string, write_u64, Map, Value};
-use crate::scope::Breadcrumb;
+use crate::options::Options;
+use crate::scope::Scope;
 use crate::stack::Frame;
-use crate::text::contains;
+use crate::text::{char_boundary_after, contains};
 
 /// Longest string the SDK puts in a message or exception value; longer text is cut so one
 /// event cannot fill a request.
@@ -175,45 +176,32 @@ fn is_in_app(filename: &str) -> bool {
         || filename == "[native code]")
 }
 
-/// One event, as it travels through the client pipeline.
+/// One event, as it travels through the client pipeline. The shared context (release,
+/// environment, user, tags, extra, breadcrumbs) is not copied in: [`Event::to_json`] writes it
+/// from the options and the scope, which saves a copy of every map per event.
 #[derive(Clone, PartialEq)]
 pub struct Event {
     pub event_id: EventId,
     /// The protocol's `type`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
     pub level: Option<Level>,
-    pub release: Option<String>,
-    pub environment: Option<String>,
-    pub user: Map,
-    pub page: Map,
-    pub browser: Map,
-    pub tags: Map,
-    pub extra: Map,
-    pub breadcrumbs: Vec<Breadcrumb>,
     /// Exceptions of an `error` event, the thrown one first.
     pub exceptions: Vec<Exception>,
-    /// Type-specific fields (`message`, `name`, `data`, `value`, ...).
+    /// Type-specific fields (`message`, `name`, `data`, ...) and the host's context
+    /// (`page`, `browser`).
     pub body: Map,
 }
 
 impl Event {
     /// A new event of `kind` with no id yet (the client assigns one).
-    pub fn new(kind: &str, timestamp: f64) -> Event {
+    pub fn new(kind: &'static str, timestamp: f64) -> Event {
         Event {
             event_id: EventId([b'0'; 32]),
-            kind: kind.to_string(),
+            kind,
             timestamp,
             level: None,
-            release: None,
-            environment: None,
-            user: Map::new(),
-            page: Map::new(),
-            browser: Map::new(),
-            tags: Map::new(),
-            extra: Map::new(),
-            breadcrumbs: Vec::new(),
             exceptions: Vec::new(),
             body: Map::new(),
         }
@@ -245,19 +233,21 @@ impl Event {
         event
     }
 
-    pub fn to_json(&self) -> String {
+    /// The wire form (docs/protocol.md), with the release and environment of `options` and
+    /// the user, tags, extra and breadcrumbs of `scope`.
+    pub fn to_json(&self, options: &Options, scope: &Scope) -> String {
         let mut out = String::with_capacity(512);
         out.push_str("{\"event_id\":\"");
         out.extend(self.event_id.0.iter().map(|b| *b as char));
         out.push('"');
         write_key(&mut out, "type");
-        write_string(&mut out, &self.kind);
+        write_string(&mut out, self.kind);
         write_key(&mut out, "timestamp");
         write_number(&mut out, self.timestamp);
         let optional = [
             ("level", self.level.map(Level::as_str)),
-            ("release", self.release.as_deref()),
-            ("environment", self.environment.as_deref()),
+            ("release", options.release.as_deref()),
+            ("environment", options.environment.as_deref()),
         ];
         for (key, value) in optional {
             if let Some(value) = value {
@@ -266,11 +256,9 @@ impl Event {
             }
         }
         for (key, map) in [
-            ("user", &self.user),
-            ("page", &self.page),
-            ("browser", &self.browser),
-            ("tags", &self.tags),
-            ("extra", &self.extra),
+            ("user", &scope.user),
+            ("tags", &scope.tags),
+            ("extra", &scope.extra),
         ] {
             if !map.is_empty() {
                 write_key(&mut out, key);
@@ -288,10 +276,11 @@ impl Event {
             }
             out.push_str("]}");
         }
-        if !self.breadcrumbs.is_empty() {
+        let mut crumbs = scope.breadcrumbs().peekable();
+        if crumbs.peek().is_some() {
             write_key(&mut out, "breadcrumbs");
             out.push('[');
-            for (i, crumb) in self.breadcrumbs.iter().enumerate() {
+            for (i, crumb) in crumbs.enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -310,9 +299,9 @@ impl Event {
 
 /// Cuts `s` to at most `max` characters, on a character boundary, marking the cut with `…`.
 pub fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
+    match char_boundary_after(s, max) {
         None => s.to_string(),
-        Some((end, _)) => {
+        Some(end) => {
             let mut cut = s.get(..end).unwrap_or_default().to_string();
             cut.push('…');
             cut
@@ -356,19 +345,24 @@ mod tests {
             1_700_000_000_000.5,
         );
         event.event_id = EventId::from_u128(1);
-        event.release = Some("1.0".into());
-        event.page.insert("url", "https://a.test/".into());
+        event
+            .body
+            .insert("page", Value::Raw("{\"url\":\"https://a.test/\"}".into()));
+        let options = Options {
+            release: Some("1.0".into()),
+            ..Options::default()
+        };
         assert_eq!(
-            event.to_json(),
+            event.to_json(&options, &Scope::new(0)),
             concat!(
                 r#"{"event_id":"00000000000000000000000000000001","type":"error","#,
                 r#""timestamp":1700000000000.5,"level":"error","release":"1.0","#,
-                r#""page":{"url":"https://a.test/"},"exception":{"values":[{"type":"TypeError","#,
+                r#""exception":{"values":[{"type":"TypeError","#,
                 r#""value":"x is \"not\" a function","mechanism":{"type":"onerror","handled":false},"#,
                 r#""stacktrace":{"frames":[{"filename":"https://a.test/node_modules/lib.js","#,
                 r#""function":"lib","lineno":1,"colno":2,"in_app":false},"#,
                 r#"{"filename":"https://a.test/app.js","function":"main","lineno":10,"colno":5,"#,
-                r#""in_app":true}]}}]}}"#
+                r#""in_app":true}]}}]},"page":{"url":"https://a.test/"}}"#
             )
         );
     }
@@ -386,7 +380,7 @@ mod tests {
             1.0,
         );
         event.event_id = EventId::from_u128(2);
-        let json = event.to_json();
+        let json = event.to_json(&Options::default(), &Scope::new(0));
         assert!(json.contains(
             r#""mechanism":{"type":"early","data":{"original":"onunhandledrejection"},"handled":false}"#
         ));
@@ -398,7 +392,7 @@ mod tests {
         let mut event = Event::custom("signup", Some("{\"plan\":\"pro\"}".into()), 5.0);
         event.event_id = EventId::from_u128(3);
         assert_eq!(
-            event.to_json(),
+            event.to_json(&Options::default(), &Scope::new(0)),
             r#"{"event_id":"00000000000000000000000000000003","type":"custom","timestamp":5,"name":"signup","data":{"plan":"pro"}}"#
         );
     }

@@ -45,7 +45,13 @@ impl Map {
 
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let pos = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.remove(pos).1)
+        // swap_remove keeps `remove`'s panic message (and its formatting code) out of the wasm;
+        // the order of a map's keys does not matter to JSON readers.
+        let last = self.0.pop()?;
+        match self.0.get_mut(pos) {
+            Some(slot) => Some(core::mem::replace(slot, last).1),
+            None => Some(last.1),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -135,25 +141,52 @@ pub fn write_key(out: &mut String, key: &str) {
 
 /// Writes `s` as a JSON string literal. Quotes, backslashes and control characters are
 /// escaped; U+2028/U+2029 too, so the output is also safe inside a `<script>` or JS source.
+/// Works on bytes and copies unescaped runs whole.
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+    let bytes = s.as_bytes();
+    let mut run_start = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // U+2028 and U+2029 are E2 80 A8 / E2 80 A9 in UTF-8.
+        let line_sep = b == 0xE2
+            && bytes.get(i + 1) == Some(&0x80)
+            && matches!(bytes.get(i + 2), Some(0xA8) | Some(0xA9));
+        let escape: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            _ => None,
+        };
+        if escape.is_none() && b >= 0x20 && !line_sep {
+            i += 1;
+            continue;
+        }
+        out.push_str(s.get(run_start..i).unwrap_or_default());
+        match escape {
+            Some(e) => out.push_str(e),
+            None => {
+                let code: u32 = if line_sep {
+                    if bytes.get(i + 2) == Some(&0xA8) {
+                        0x2028
+                    } else {
+                        0x2029
+                    }
+                } else {
+                    u32::from(b)
+                };
                 out.push_str("\\u");
-                let code = c as u32;
                 for shift in [12u32, 8, 4, 0] {
                     out.push(hex_digit((code >> shift) & 0xf));
                 }
             }
-            c => out.push(c),
         }
+        i += if line_sep { 3 } else { 1 };
+        run_start = i;
     }
+    out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
 }
 

@@ -1,6 +1,7 @@
 //! SDK options, as the page passes them to `init`, with their defaults in one place.
 
 use crate::dsn::{Dsn, DsnError};
+use crate::text::contains;
 use alloc::string::{String, ToString};
 
 #[derive(Clone, PartialEq)]
@@ -49,10 +50,10 @@ impl Options {
     /// The URL requests go to: the tunnel when set, else the collector's ingest URL.
     pub fn endpoint(&self) -> Result<String, DsnError> {
         let dsn = Dsn::parse(&self.dsn)?;
-        match self.tunnel.as_deref().map(str::trim) {
+        match self.tunnel.as_deref().map(str::trim_ascii) {
             Some(tunnel) if !tunnel.is_empty() => {
                 let mut url = tunnel.to_string();
-                url.push(if tunnel.contains('?') { '&' } else { '?' });
+                url.push(if contains(tunnel, "?") { '&' } else { '?' });
                 url.push_str("key=");
                 url.push_str(&dsn.public_key);
                 url.push_str("&project_id=");

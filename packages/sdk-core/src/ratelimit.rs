@@ -29,7 +29,7 @@ impl RateLimit {
         // HTTP's delay-seconds is an integer; parsing floats would pull kilobytes of
         // float-parsing code into the wasm.
         let wait = retry_after
-            .and_then(|s| s.trim().parse::<u32>().ok())
+            .and_then(|s| s.trim_ascii().parse::<u32>().ok())
             .map(|s| f64::from(s) * 1000.0)
             .unwrap_or(DEFAULT_RETRY_AFTER_MS);
         self.until = now + wait.min(MAX_RETRY_AFTER_MS);

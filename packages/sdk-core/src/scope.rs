@@ -1,12 +1,12 @@
 //! The scope: user, tags, extra and the breadcrumb trail that every event carries.
 //!
-//! The page sets these through `setUser`, `setTag`, `addBreadcrumb`; the client copies them into
-//! each event when it is captured. Values an event already has win over the scope's.
+//! The page sets these through `setUser`, `setTag`, `addBreadcrumb`; `Event::to_json` writes
+//! them into each event as it is encoded.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::event::{truncate, Event, Level};
+use crate::event::{truncate, Level};
 use crate::json::{write_key, write_number, write_string, Map, Value};
 
 /// Hard upper bound on `maxBreadcrumbs`, so a trail cannot dominate the request size.
@@ -91,7 +91,8 @@ impl Scope {
         crumb.message = truncate(&crumb.message, MAX_BREADCRUMB_MESSAGE_CHARS);
         if self.breadcrumbs.len() >= self.max_breadcrumbs {
             let excess = self.breadcrumbs.len() + 1 - self.max_breadcrumbs;
-            self.breadcrumbs.drain(..excess);
+            let kept = core::mem::take(&mut self.breadcrumbs);
+            self.breadcrumbs = kept.into_iter().skip(excess).collect();
         }
         self.breadcrumbs.push(crumb);
     }
@@ -99,29 +100,13 @@ impl Scope {
     pub fn breadcrumbs(&self) -> impl Iterator<Item = &Breadcrumb> {
         self.breadcrumbs.iter()
     }
-
-    /// Copies the scope into `event`; fields the event already set are kept.
-    pub fn apply(&self, event: &mut Event) {
-        merge_missing(&mut event.user, &self.user);
-        merge_missing(&mut event.tags, &self.tags);
-        merge_missing(&mut event.extra, &self.extra);
-        if event.breadcrumbs.is_empty() {
-            event.breadcrumbs = self.breadcrumbs.clone();
-        }
-    }
-}
-
-fn merge_missing(target: &mut Map, source: &Map) {
-    for (key, value) in source.iter() {
-        if target.get(key).is_none() {
-            target.insert(key, value.clone());
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Event;
+    use crate::options::Options;
 
     fn crumb(msg: &str) -> Breadcrumb {
         Breadcrumb {
@@ -148,23 +133,29 @@ mod tests {
     }
 
     #[test]
-    fn apply_keeps_event_values_and_session() {
+    fn events_carry_the_scope_and_keep_the_session() {
         let mut scope = Scope::new(10);
         scope.user.insert("session_id", "s1".into());
         scope.set_user(Map::new().with("id", "u1".into()));
-        scope.set_tag("a", "scope");
-        scope.set_tag("b", "scope");
+        scope.set_tag("a", "x");
+        scope.set_tag("a", "y");
         scope.set_tag("", "ignored");
-        scope.add_breadcrumb(crumb("clicked"));
-        let mut event = Event::new("custom", 1.0);
-        event.tags.insert("a", "event".into());
-        scope.apply(&mut event);
-        assert_eq!(event.tags.get("a"), Some(&Value::from("event")));
-        assert_eq!(event.tags.get("b"), Some(&Value::from("scope")));
-        assert_eq!(event.tags.len(), 2);
-        assert_eq!(event.user.get("id"), Some(&Value::from("u1")));
-        assert_eq!(event.user.get("session_id"), Some(&Value::from("s1")));
-        assert_eq!(event.breadcrumbs.len(), 1);
+        scope.add_breadcrumb(Breadcrumb {
+            data: Some("{\"k\":1}".into()),
+            ..crumb("clicked \"ok\"")
+        });
+        let json = Event::new("custom", 1.0).to_json(&Options::default(), &scope);
+        assert!(
+            json.contains(r#""user":{"id":"u1","session_id":"s1"},"tags":{"a":"y"}"#),
+            "{json}"
+        );
+        assert!(json.contains(
+            r#""breadcrumbs":[{"timestamp":1,"category":"test","message":"clicked \"ok\"","level":"info","data":{"k":1}}]"#
+        ), "{json}");
+        let mut cleared = scope.clone();
+        cleared.set_user(Map::new());
+        assert_eq!(cleared.user.get("session_id"), Some(&Value::from("s1")));
+        assert_eq!(cleared.user.len(), 1);
     }
 
     #[test]

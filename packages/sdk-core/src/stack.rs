@@ -23,7 +23,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::text::{contains, rsplit_once, split_once};
+use crate::text::{contains, lines, rsplit_once, split_once};
 
 /// One stack frame.
 #[derive(Clone, PartialEq)]
@@ -41,14 +41,14 @@ pub struct Frame {
 /// Parses a JS `Error.stack` string into frames, oldest call first (the frame that threw is last),
 /// at most `max_frames` frames (keep the ones closest to the throw when truncating).
 pub fn parse_stack(stack: &str, max_frames: usize) -> Vec<Frame> {
-    let v8 = stack.lines().any(|l| l.trim_start().starts_with("at "));
+    let v8 = lines(stack).any(|l| l.trim_ascii_start().starts_with("at "));
     let mut frames = Vec::new();
     // Stacks list the newest frame first, so stopping early keeps the ones closest to the throw.
-    for line in stack.lines() {
+    for line in lines(stack) {
         if frames.len() >= max_frames {
             break;
         }
-        let line = line.trim();
+        let line = line.trim_ascii();
         let frame = if v8 {
             line.strip_prefix("at ").and_then(parse_v8)
         } else {
@@ -56,13 +56,13 @@ pub fn parse_stack(stack: &str, max_frames: usize) -> Vec<Frame> {
         };
         frames.extend(frame);
     }
-    frames.reverse();
-    frames
+    // Not `reverse()`: its in-place swap carries a formatted panic path.
+    frames.into_iter().rev().collect()
 }
 
 /// A V8 frame, without the leading `at `.
 fn parse_v8(rest: &str) -> Option<Frame> {
-    let rest = rest.trim();
+    let rest = rest.trim_ascii();
     let rest = rest.strip_prefix("async ").unwrap_or(rest);
     if rest.is_empty() {
         return None;
@@ -71,7 +71,10 @@ fn parse_v8(rest: &str) -> Option<Frame> {
         Some(p) if !rest.starts_with("eval at ") => p,
         _ => ("", rest),
     };
-    if function.is_empty() && !loc.starts_with("eval at ") && loc.contains(['(', ')']) {
+    if function.is_empty()
+        && !loc.starts_with("eval at ")
+        && (contains(loc, "(") || contains(loc, ")"))
+    {
         return None;
     }
     // `eval at f (ORIGIN), <anonymous>:3:4`, where ORIGIN may itself be `eval at ...`.
@@ -86,13 +89,13 @@ fn parse_v8(rest: &str) -> Option<Frame> {
 
 /// A Firefox or Safari frame: `fn@location`.
 fn parse_at_sign(line: &str) -> Option<Frame> {
-    let (function, loc) = match line.split_once('@') {
+    let (function, loc) = match split_once(line, "@") {
         Some(p) => p,
         // Old engines print anonymous frames as a bare URL.
-        None if contains(line, ":/") && !line.contains(' ') => ("", line),
+        None if contains(line, ":/") && !contains(line, " ") => ("", line),
         None => return None,
     };
-    let function = function.rsplit_once('*').map_or(function, |p| p.1);
+    let function = rsplit_once(function, "*").map_or(function, |p| p.1);
     let mut function = function;
     while let Some(inner) = function.strip_suffix("/<") {
         function = inner;
@@ -134,7 +137,7 @@ fn frame(function: &str, loc: &str) -> Frame {
 
 /// Splits `head:digits`; the number is `None` when it does not fit in a `u32`.
 fn num_suffix(s: &str) -> Option<(&str, Option<u32>)> {
-    let (head, n) = s.rsplit_once(':')?;
+    let (head, n) = rsplit_once(s, ":")?;
     if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -1,8 +1,9 @@
-//! Substring search without `core`'s two-way string searcher.
+//! String helpers that work on bytes.
 //!
-//! `str::split_once("..")` and friends with a string pattern pull in core's `StrSearcher`,
-//! and with it the panic-message formatting machinery: about 8 KB of the wasm. The needles the
-//! SDK looks for are a few bytes long, so a plain byte scan is just as fast here.
+//! `core`'s pattern searchers (`split_once`, `lines`, `trim`, `chars`) decode characters and
+//! carry panic paths that keep the panic-message formatting code alive: together about 8 KB of
+//! the wasm. Everything the SDK searches for is ASCII, so a byte scan finds the same positions,
+//! and a match of whole UTF-8 needles always lies on character boundaries.
 
 /// Byte offset of the first occurrence of `needle` in `hay`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
@@ -46,6 +47,40 @@ pub fn rsplit_once<'a>(hay: &'a str, needle: &str) -> Option<(&'a str, &'a str)>
     split_at_match(hay, rfind(hay, needle)?, needle.len())
 }
 
+/// Lines split on `\n` (a trailing `\r` stays; callers trim), like `str::lines` without the
+/// character decoding.
+pub fn lines(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let current = rest?;
+        match split_once(current, "\n") {
+            Some((line, tail)) => {
+                rest = Some(tail);
+                Some(line)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// Byte offset where the character after the first `max` characters starts, or `None` when `s`
+/// has at most `max` characters. Counts UTF-8 lead bytes instead of decoding.
+pub fn char_boundary_after(s: &str, max: usize) -> Option<usize> {
+    let mut chars = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if chars == max {
+                return Some(i);
+            }
+            chars += 1;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +107,23 @@ mod tests {
             );
             assert_eq!(contains(hay, needle), hay.contains(needle));
         }
+    }
+
+    #[test]
+    fn lines_match_str_split() {
+        for s in ["", "a", "a\nb", "a\n", "\n\n", "é\nü\r\nx"] {
+            let ours: Vec<&str> = lines(s).collect();
+            let std: Vec<&str> = s.split('\n').collect();
+            assert_eq!(ours, std, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn char_boundary_counts_characters() {
+        assert_eq!(char_boundary_after("héllo", 2), Some(3));
+        assert_eq!(char_boundary_after("héllo", 5), None);
+        assert_eq!(char_boundary_after("😀😀", 1), Some(4));
+        assert_eq!(char_boundary_after("", 0), None);
+        assert_eq!(char_boundary_after("a", 0), Some(0));
     }
 }
