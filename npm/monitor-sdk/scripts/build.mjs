@@ -57,17 +57,40 @@ run('wasm-bindgen', [
   join(targetDir, 'wasm32-unknown-unknown', 'release', 'monitor_sdk_browser.wasm'),
 ]);
 const wasm = join(dist, 'monitor_sdk_bg.wasm');
-// --strip-*: the sections are for tools, not for the browser.
-run(bin('wasm-opt'), [
-  '-Oz',
-  '--converge',
-  '--low-memory-unused',
-  '--strip-target-features',
-  '--strip-producers',
-  wasm,
-  '-o',
-  wasm,
-]);
+run(bin('wasm-opt'), ['-Oz', '--converge', '--low-memory-unused', wasm, '-o', wasm]);
+
+// Import, export and import-module names: wasm-bindgen's are long and hashed
+// (`./monitor_sdk_bg.js` / `__wbg___wbindgen_string_get_7ce8eee7fd327545`) and appear in both
+// the wasm and the glue; one or two letters save about 0.8 KiB gzip. wasm-opt prints the
+// mapping (the single import module becomes "a"), and the glue is rewritten to match; a name
+// the rewrite misses fails the build here, not in a browser.
+const glue = join(dist, 'monitor_sdk.js');
+// (--strip-*: those sections are for tools, not for the browser; stripped in this last pass
+// because wasm-opt reads the enabled features from one of them.)
+const mapping = JSON.parse(
+  execFileSync(
+    bin('wasm-opt'),
+    ['--minify-imports-and-exports-and-modules', '--strip-target-features', '--strip-producers', wasm, '-o', wasm],
+    { encoding: 'utf8' },
+  ),
+);
+let glueText = readFileSync(glue, 'utf8');
+const moduleKey = '"./monitor_sdk_bg.js":';
+if (glueText.split(moduleKey).length !== 2) throw new Error('import module key not found once in the glue');
+glueText = glueText.replace(moduleKey, '"a":');
+for (const [, from, to] of mapping.imports) {
+  const pattern = new RegExp(`\\b${from}\\b`, 'g');
+  if (!pattern.test(glueText)) throw new Error(`import ${from} not found in the glue`);
+  glueText = glueText.replace(pattern, to);
+}
+for (const [from, to] of mapping.exports) {
+  glueText = glueText.replace(new RegExp(`\\bwasm\\.${from}\\b`, 'g'), `wasm.${to}`);
+}
+const leftover = mapping.exports.find(([from]) => new RegExp(`\\bwasm\\.${from}\\b`).test(glueText));
+if (leftover) throw new Error(`export ${leftover[0]} still referenced by its old name`);
+const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasm))).map((i) => i.module));
+if (modules.size !== 1 || !modules.has('a')) throw new Error(`wasm imports from ${[...modules]}, expected "a"`);
+writeFileSync(glue, glueText);
 
 // One minified ES module: the loader with the wasm-bindgen glue bundled in. One file is one
 // request and one gzip stream, and the package is measured as shipped.

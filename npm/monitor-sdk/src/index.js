@@ -130,12 +130,13 @@ function report(status, retryAfter) {
 
 // What the wasm calls (packages/sdk-browser/src/transport.rs and api.rs).
 const host = {
+  global: globalThis,
   // Posts a batch; returns whether the browser took it. Beacons get no answer.
   send(url, body, beacon) {
     if (beacon) return navigator.sendBeacon(url, body);
     inFlight = fetch(url, { method: 'POST', body, keepalive: true }).then(
-      (res) => report(res.status, res.headers.get('retry-after')),
-      () => report(0, null),
+      (res) => report(res.status, parseInt(res.headers.get('retry-after'), 10)),
+      () => report(0, NaN),
     );
     return true;
   },

@@ -6,7 +6,8 @@
 
 use alloc::string::String;
 use js_sys::{Function, Reflect, JSON};
-use wasm_bindgen::prelude::wasm_bindgen;
+use core::cell::RefCell;
+
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `obj[key]`, or `undefined` when `obj` is not an object or the getter throws.
@@ -63,17 +64,35 @@ pub fn to_display(value: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-#[wasm_bindgen]
-extern "C" {
-    // `globalThis` directly: js_sys::global() probes four names with lazy statics, which
-    // costs about 1 KB; every browser the SDK supports has `globalThis`.
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL_THIS: JsValue;
+/// The global object, handed over by the host at `init` ([`set_global`]).
+///
+/// Not `js_sys::global()` (it probes four names through lazy statics) nor a wasm-bindgen
+/// `thread_local_v2` static (its access path carries a formatted panic): both cost more than
+/// the SDK's whole DSN parser.
+static GLOBAL: Global<Option<JsValue>> = Global(RefCell::new(None));
+
+/// A global for single-threaded wasm, where `thread_local!` (std) is not available.
+pub struct Global<T>(pub RefCell<T>);
+
+// SAFETY: the SDK is built for wasm32 without the atomics feature: there is one thread, so
+// no two threads can ever reach the cell.
+unsafe impl<T> Sync for Global<T> {}
+
+/// Records the global object (`window` in a page) for [`global`].
+pub fn set_global(value: JsValue) {
+    if let Ok(mut slot) = GLOBAL.0.try_borrow_mut() {
+        *slot = Some(value);
+    }
 }
 
-/// The global object (`window` in a page).
+/// The global object recorded by [`set_global`], or `undefined` before it.
 pub fn global() -> JsValue {
-    GLOBAL_THIS.with(JsValue::clone)
+    GLOBAL
+        .0
+        .try_borrow()
+        .ok()
+        .and_then(|g| g.clone())
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Milliseconds since the Unix epoch.

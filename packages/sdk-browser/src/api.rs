@@ -30,6 +30,7 @@ const MAX_DATA_JSON: usize = 16_384;
 /// npm package runs JS integrations and `beforeSend` in it). Returns whether the SDK runs.
 #[wasm_bindgen]
 pub fn init(options: JsValue, host: JsValue) -> bool {
+    monitor_sdk_browser_utils::js::set_global(get(&host, "global"));
     let opts = from_js(&options);
     let debug = opts.debug;
     let enabled = opts.enabled;
@@ -104,15 +105,18 @@ const CAPTURE_DOM_EVENT: u32 = 4;
 /// error record `a`, or a window `error`/`unhandledrejection` event `a` (the loader's global
 /// handler), by `kind`. Returns the event id when the event was queued.
 #[wasm_bindgen]
-pub fn capture(kind: u32, a: JsValue, b: JsValue) -> Option<String> {
-    match kind {
+pub fn capture(kind: u32, a: JsValue, b: JsValue) -> JsValue {
+    // A JS string rather than `Option<String>`: wasm-bindgen's String return path carries a
+    // formatted panic (a shrink assertion) that keeps formatting code in the wasm.
+    let id = match kind {
         CAPTURE_EXCEPTION => capture_exception(a),
         CAPTURE_MESSAGE => capture_message(a, b),
         CAPTURE_TRACK => track(a, b),
         CAPTURE_EARLY => capture_early_error(a),
-        CAPTURE_DOM_EVENT => capture_event(event_from_dom_event(&a, now(), false)?),
+        CAPTURE_DOM_EVENT => event_from_dom_event(&a, now(), false).and_then(capture_event),
         _ => None,
-    }
+    };
+    id.map_or(JsValue::UNDEFINED, |id| JsValue::from_str(&id))
 }
 
 /// What [`scope`] changes; the npm loader passes these numbers.

@@ -6,7 +6,7 @@
 
 use core::cell::RefCell;
 
-use monitor_sdk_browser_utils::js::{call, get, global};
+use monitor_sdk_browser_utils::js::{call, get, global, Global};
 use monitor_sdk_core::Client;
 use wasm_bindgen::JsValue;
 
@@ -18,13 +18,6 @@ pub struct Sdk {
     /// The npm loader's host object: `schedule(ms)` arms the flush timer (see transport.rs).
     pub host: JsValue,
 }
-
-/// A global for single-threaded wasm, where `thread_local!` (std) is not available.
-pub struct Global<T>(pub RefCell<T>);
-
-// SAFETY: the SDK is built for wasm32 without the atomics feature: there is one thread, so
-// no two threads can ever reach the cell.
-unsafe impl<T> Sync for Global<T> {}
 
 static SDK: Global<Option<Sdk>> = Global(RefCell::new(None));
 

@@ -8,7 +8,6 @@
 //! outcome comes back through [`on_response`] and the timer through [`tick`]. Doing the calls
 //! in JS means the wasm creates no closures, which saves about 2 KB gzip of closure glue.
 
-use alloc::string::String;
 use monitor_sdk_browser_utils::js::{call, now};
 use monitor_sdk_core::{Request, ResponseOutcome, SendResult, Transport};
 use wasm_bindgen::prelude::*;
@@ -41,9 +40,9 @@ impl Transport for BrowserTransport {
 }
 
 /// The loader reports the answer to the request in flight: HTTP `status` (0 for a network
-/// error) and the `Retry-After` header.
+/// error) and the `Retry-After` header as a number of seconds (NaN when absent or a date).
 #[wasm_bindgen(js_name = onResponse)]
-pub fn on_response(status: u32, retry_after: Option<String>) {
+pub fn on_response(status: u32, retry_after_secs: f64) {
     with_sdk(|sdk| {
         let Some(id) = sdk.client.in_flight_id() else {
             return;
@@ -51,7 +50,7 @@ pub fn on_response(status: u32, retry_after: Option<String>) {
         let status = u16::try_from(status).unwrap_or(0);
         match sdk
             .client
-            .on_response(id, status, retry_after.as_deref(), now())
+            .on_response(id, status, Some(retry_after_secs), now())
         {
             ResponseOutcome::Retrying { .. } => log(sdk.debug, "send failed; will retry"),
             ResponseOutcome::Rejected { .. } => log(

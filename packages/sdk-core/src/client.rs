@@ -238,12 +238,12 @@ impl Client {
     }
 
     /// The transport's report on request `id`: HTTP `status` (0 for a network error) and the
-    /// `Retry-After` header.
+    /// `Retry-After` header in seconds, when it had a number.
     pub fn on_response(
         &mut self,
         id: u32,
         status: u16,
-        retry_after: Option<&str>,
+        retry_after_secs: Option<f64>,
         now: f64,
     ) -> ResponseOutcome {
         let events = match self.in_flight.take() {
@@ -256,7 +256,7 @@ impl Client {
         match status {
             200..=299 => ResponseOutcome::Delivered,
             429 | 503 => {
-                self.rate_limit.limit(retry_after, now);
+                self.rate_limit.limit(retry_after_secs, now);
                 let dropped = self.queue.requeue(events, now);
                 ResponseOutcome::Retrying { dropped }
             }

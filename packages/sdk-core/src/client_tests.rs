@@ -178,7 +178,7 @@ fn rate_limit_keeps_events_until_retry_after() {
     let mut h = harness(options(), vec![]);
     h.client.capture(msg("a"), 0.0);
     assert_eq!(h.client.flush(0.0), Some(1));
-    let outcome = h.client.on_response(1, 429, Some("30"), 100.0);
+    let outcome = h.client.on_response(1, 429, Some(30.0), 100.0);
     assert!(outcome == ResponseOutcome::Retrying { dropped: 0 });
     assert_eq!(h.client.queued(), 1);
     assert_eq!(h.client.flush(20_000.0), None);

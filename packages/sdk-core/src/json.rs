@@ -214,20 +214,28 @@ pub fn write_number(out: &mut String, n: f64) {
         out.push('-');
     }
     let abs = if n < 0.0 { -n } else { n };
+    // Powers of ten by number of decimals; a table rather than `pow` so no division by a
+    // value the compiler cannot prove non-zero (and no panic path) remains.
+    const SCALES: [(f64, u64); 7] = [
+        (1.0, 1),
+        (10.0, 10),
+        (100.0, 100),
+        (1_000.0, 1_000),
+        (10_000.0, 10_000),
+        (100_000.0, 100_000),
+        (1_000_000.0, 1_000_000),
+    ];
     let mut digits = 6usize;
-    let mut scale = 1_000_000.0;
-    while digits > 0 && abs * scale >= EXACT_LIMIT {
+    while digits > 0 && abs * SCALES.get(digits).map_or(1.0, |s| s.0) >= EXACT_LIMIT {
         digits -= 1;
-        scale /= 10.0;
     }
-    if digits == 0 {
+    let Some(&(scale, pow)) = SCALES.get(digits).filter(|_| digits > 0) else {
         write_u64(out, round_to_u64(abs));
         return;
-    }
-    let pow = 10u64.pow(digits as u32);
+    };
     let scaled = round_to_u64(abs * scale);
-    let mut frac = scaled % pow;
-    write_u64(out, scaled / pow);
+    let mut frac = scaled % pow.max(1);
+    write_u64(out, scaled / pow.max(1));
     if frac == 0 {
         return;
     }

@@ -24,14 +24,12 @@ impl RateLimit {
         self.until
     }
 
-    /// Records a 429/503 with its `Retry-After` header (seconds), if any.
-    pub fn limit(&mut self, retry_after: Option<&str>, now: f64) {
-        // HTTP's delay-seconds is an integer; parsing floats would pull kilobytes of
-        // float-parsing code into the wasm.
-        let wait = retry_after
-            .and_then(|s| s.trim_ascii().parse::<u32>().ok())
-            .map(|s| f64::from(s) * 1000.0)
-            .unwrap_or(DEFAULT_RETRY_AFTER_MS);
+    /// Records a 429/503 with its `Retry-After` in seconds, if the header had a readable one
+    /// (the host parses it; HTTP's delay-seconds form, not the date form).
+    pub fn limit(&mut self, retry_after_secs: Option<f64>, now: f64) {
+        let wait = retry_after_secs
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map_or(DEFAULT_RETRY_AFTER_MS, |s| s * 1000.0);
         self.until = now + wait.min(MAX_RETRY_AFTER_MS);
     }
 
@@ -49,14 +47,14 @@ mod tests {
     fn honours_retry_after() {
         let mut rl = RateLimit::default();
         assert!(!rl.is_limited(0.0));
-        rl.limit(Some(" 7 "), 1_000.0);
+        rl.limit(Some(7.0), 1_000.0);
         assert!(rl.is_limited(7_999.0));
         assert!(!rl.is_limited(8_000.0));
-        rl.limit(Some("Wed, 21 Oct 2015 07:28:00 GMT"), 0.0);
+        rl.limit(Some(f64::NAN), 0.0);
         assert_eq!(rl.until(), DEFAULT_RETRY_AFTER_MS);
-        rl.limit(Some("-5"), 0.0);
+        rl.limit(Some(-5.0), 0.0);
         assert_eq!(rl.until(), DEFAULT_RETRY_AFTER_MS);
-        rl.limit(Some("99999999"), 0.0);
+        rl.limit(Some(99_999_999.0), 0.0);
         assert_eq!(rl.until(), MAX_RETRY_AFTER_MS);
         rl.limit(None, 10.0);
         rl.back_off(20.0);

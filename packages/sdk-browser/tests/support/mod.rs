@@ -1,6 +1,6 @@
 //! Fixtures for the browser tests: hostile JS values, DOM events, a recording stand-in for the
-//! npm loader's `host` object (`send`, `schedule`, `process`), and a running-SDK guard that
-//! leaves the global state clean.
+//! npm loader's `host` object (`global`, `send`, `schedule`, `process`), and a running-SDK
+//! guard that leaves the global state clean.
 //!
 //! JS fixtures are inline JS modules rather than `Function::new_with_args`: the workspace builds
 //! js-sys without `unsafe-eval`, and a readable JS snippet says more about what a page does.
@@ -76,6 +76,7 @@ export function sessionStorageSet(key, value) { sessionStorage.setItem(key, valu
 // `sendThrows`, and passes beacons to the browser's sendBeacon when `realBeacon`.
 export function makeHost(process) {
   const host = {
+    global: globalThis,
     sends: [], schedules: [], sendResult: true, sendThrows: false, realBeacon: false,
     send(url, body, beacon) {
       host.sends.push({ url, body, beacon });
@@ -338,9 +339,18 @@ impl Drop for Running {
     }
 }
 
-/// Closes any SDK a failed test left behind.
+/// Closes any SDK a failed test left behind, and gives the SDK's page helpers the real global
+/// object again (the loader hands it over as `host.global` in `init`, and a test may have
+/// passed a host without one).
 pub fn reset() {
     api::close();
+    use_page_global();
+}
+
+/// What `init` does with `host.global`, for tests of functions that read page objects
+/// (`String`, `Object.keys`, `location`, `sessionStorage`) without a running SDK.
+pub fn use_page_global() {
+    monitor_sdk_browser_utils::js::set_global(js_sys::global().into());
 }
 
 /// Lets pending promise callbacks and short timers run.
