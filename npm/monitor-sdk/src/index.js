@@ -30,6 +30,10 @@ const MAX_CALLS = 100;
 // Kinds of the wasm `capture` and `scope` dispatchers (packages/sdk-browser/src/api.rs).
 const CAPTURE_EARLY = 3;
 const CAPTURE_DOM_EVENT = 4;
+const SCOPE_USER_FIELD = 0;
+const SCOPE_TAG = 1;
+const SCOPE_USER_CLEAR = 3;
+const MAX_FIELDS = 50;
 
 const IDLE = 0;
 const LOADING = 1;
@@ -37,7 +41,17 @@ const READY = 2;
 const FAILED = 3;
 const CLOSED = 4;
 
-const dispatchers = { capture, scope };
+// The wasm takes the user and tags one field at a time (enumerating is cheaper in JS).
+function fields(object) {
+  return object && typeof object === 'object' ? Object.entries(object).slice(0, MAX_FIELDS) : [];
+}
+
+function applyUser(user) {
+  scope(SCOPE_USER_CLEAR);
+  for (const [key, value] of fields(user)) scope(SCOPE_USER_FIELD, key, value);
+}
+
+const dispatchers = { capture, scope, user: (_kind, user) => applyUser(user) };
 
 let state = IDLE;
 let ready = Promise.resolve(false);
@@ -120,9 +134,9 @@ function dropSnippet() {
   window[SNIPPET_HANDLER] = undefined;
 }
 
-function report(status, retryAfter) {
+function report(id, status, retryAfter) {
   try {
-    onResponse(status, retryAfter);
+    onResponse(id, status, retryAfter);
   } catch (error) {
     warn('onResponse failed:', error);
   }
@@ -131,14 +145,17 @@ function report(status, retryAfter) {
 // What the wasm calls (packages/sdk-browser/src/transport.rs and api.rs).
 const host = {
   global: globalThis,
-  // Posts a batch; returns whether the browser took it. Beacons get no answer.
-  send(url, body, beacon) {
-    if (beacon) return navigator.sendBeacon(url, body);
+  // Posts batch `id`; the answer goes back to the wasm with the id.
+  send(url, body, id) {
     inFlight = fetch(url, { method: 'POST', body, keepalive: true }).then(
-      (res) => report(res.status, parseInt(res.headers.get('retry-after'), 10)),
-      () => report(0, NaN),
+      (res) => report(id, res.status, parseInt(res.headers.get('retry-after'), 10)),
+      () => report(id, 0, NaN),
     );
     return true;
+  },
+  // The page is going away; returns whether the browser took the body (no answer follows).
+  beacon(url, body) {
+    return navigator.sendBeacon(url, body);
   },
   schedule(ms) {
     setTimeout(() => {
@@ -192,6 +209,8 @@ function onWasmReady() {
   const early = earlyQueue().splice(0);
   if (!running) return fail();
   state = READY;
+  if (options.user) safeCall('user', [0, options.user]);
+  for (const [key, value] of fields(options.tags)) safeCall('scope', [SCOPE_TAG, key, value]);
   for (const integration of integrations) {
     if (typeof integration.setup === 'function') {
       try {
@@ -267,7 +286,7 @@ export const captureMessage = api('capture', 1);
 /** Records a custom event with optional JSON-serialisable data. */
 export const track = api('capture', 2);
 /** Sets the user attached to later events; null clears it. */
-export const setUser = api('scope', 0);
+export const setUser = api('user', 0);
 /** Sets a tag attached to later events. */
 export const setTag = api('scope', 1);
 /** Adds a breadcrumb to the trail sent with later events. */

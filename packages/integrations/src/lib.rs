@@ -18,8 +18,11 @@ pub mod dedupe;
 
 /// The integrations compiled into this build, in the order they run.
 pub fn defaults() -> Vec<Box<dyn Integration>> {
-    let mut list: Vec<Box<dyn Integration>> = Vec::new();
-    #[cfg(feature = "dedupe")]
-    list.push(Box::new(dedupe::Dedupe::default()));
-    list
+    let list: [Option<Box<dyn Integration>>; 1] = [
+        #[cfg(feature = "dedupe")]
+        Some(Box::new(dedupe::Dedupe::default())),
+        #[cfg(not(feature = "dedupe"))]
+        None,
+    ];
+    list.into_iter().flatten().collect()
 }

@@ -5,8 +5,8 @@
 //! anything unexpected. They are the only way the SDK reads page objects.
 
 use alloc::string::String;
-use js_sys::{Function, Reflect, JSON};
 use core::cell::RefCell;
+use js_sys::{Function, Reflect, JSON};
 
 use wasm_bindgen::{JsCast, JsValue};
 

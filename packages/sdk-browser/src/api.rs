@@ -11,18 +11,20 @@ use alloc::vec::Vec;
 use js_sys::Function;
 use monitor_sdk_browser_utils::context;
 use monitor_sdk_browser_utils::js::{get, get_f64, get_string, now, to_display, to_json};
-use monitor_sdk_core::{Breadcrumb, Client, Event, Level, Mechanism, Outcome, Value};
+use monitor_sdk_core::{Breadcrumb, Client, Event, Level, Map, Mechanism, Outcome, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{event_from_dom_event, exception_from_value};
-use crate::options::{from_js, string_map};
+use crate::options::from_js;
 use crate::state::{log, replace, with_sdk, Sdk};
 use crate::transport::{send_due, BrowserTransport};
 
 /// Name sent in every request's `sdk` field.
 const SDK_NAME: &str = "monitor-sdk.browser";
-/// Largest JSON the SDK accepts from the page for `track` data, breadcrumb data or extras.
+/// Largest JSON the SDK accepts from the page for `track` data.
 const MAX_DATA_JSON: usize = 16_384;
+/// Largest JSON kept as a breadcrumb's data: a trail of 100 must still fit an event.
+const MAX_BREADCRUMB_DATA_JSON: usize = 2_048;
 
 /// Starts the SDK with the page's `options` and the loader's `host` object: `send` and
 /// `schedule` (see transport.rs) and, optionally, `process`, which receives each encoded event
@@ -30,7 +32,10 @@ const MAX_DATA_JSON: usize = 16_384;
 /// npm package runs JS integrations and `beforeSend` in it). Returns whether the SDK runs.
 #[wasm_bindgen]
 pub fn init(options: JsValue, host: JsValue) -> bool {
-    monitor_sdk_browser_utils::js::set_global(get(&host, "global"));
+    let global = get(&host, "global");
+    if global.is_object() {
+        monitor_sdk_browser_utils::js::set_global(global);
+    }
     let opts = from_js(&options);
     let debug = opts.debug;
     let enabled = opts.enabled;
@@ -67,24 +72,20 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
     }
     let session = context::session_id(client_session_seed(seed).as_str());
     client.scope.user.insert("session_id", session.into());
-    let user = string_map(&get(&options, "user"));
-    if !user.is_empty() {
-        client.scope.set_user(user);
-    }
-    for (key, value) in string_map(&get(&options, "tags")).iter() {
-        if let Value::String(value) = value {
-            client.scope.set_tag(key, value);
-        }
-    }
     let sdk = Sdk {
         client,
         debug,
         timer_at: None,
         host,
     };
-    // The old SDK, if any, is dropped here, outside the state's borrow.
     match replace(Some(sdk)) {
-        Some(_old) => enabled,
+        Some(old) => {
+            // What the replaced SDK still held leaves by beacon rather than being dropped.
+            if let Some(mut old) = old {
+                old.client.flush_beacon(now());
+            }
+            enabled
+        }
         None => false,
     }
 }
@@ -120,17 +121,24 @@ pub fn capture(kind: u32, a: JsValue, b: JsValue) -> JsValue {
 }
 
 /// What [`scope`] changes; the npm loader passes these numbers.
-const SCOPE_USER: u32 = 0;
+const SCOPE_USER_FIELD: u32 = 0;
 const SCOPE_TAG: u32 = 1;
 const SCOPE_BREADCRUMB: u32 = 2;
+const SCOPE_USER_CLEAR: u32 = 3;
 
-/// `setUser(a)`, `setTag(key a, value b)` or `addBreadcrumb(a)`, by `kind`.
+/// One user field (`key a`, `value b`), a tag (`key a`, `value b`), a breadcrumb `a`, or
+/// clearing the user, by `kind`. The loader turns `setUser({...})` and the `user`/`tags`
+/// options into one call per field: enumerating a page object is one line of JS and a
+/// kilobyte of wasm.
 #[wasm_bindgen]
 pub fn scope(kind: u32, a: JsValue, b: JsValue) {
     match kind {
-        SCOPE_USER => set_user(a),
+        SCOPE_USER_FIELD => set_user_field(a, b),
         SCOPE_TAG => set_tag(a, b),
         SCOPE_BREADCRUMB => add_breadcrumb(a),
+        SCOPE_USER_CLEAR => {
+            with_sdk(|sdk| sdk.client.scope.set_user(Map::new()));
+        }
         _ => {}
     }
 }
@@ -180,10 +188,7 @@ pub fn capture_early_error(record: JsValue) -> Option<String> {
 
 /// A custom event: `track("signup", {plan: "pro"})`. Returns the event id.
 pub fn track(name: JsValue, data: JsValue) -> Option<String> {
-    let name = to_display(&name);
-    if name.is_empty() {
-        return None;
-    }
+    let name = name.as_string().filter(|n| !n.is_empty())?;
     let data = if data.is_undefined() {
         None
     } else {
@@ -192,10 +197,17 @@ pub fn track(name: JsValue, data: JsValue) -> Option<String> {
     capture_event(Event::custom(&name, data, now()))
 }
 
-/// Sets the user (`{id, email, username, ...}`); `null` clears it.
-pub fn set_user(user: JsValue) {
-    let user = string_map(&user);
-    with_sdk(|sdk| sdk.client.scope.set_user(user));
+/// Sets one field of the user (`id`, `email`, `username`, ...); `null`/`undefined` values
+/// are skipped.
+pub fn set_user_field(key: JsValue, value: JsValue) {
+    let Some(key) = key.as_string() else {
+        return;
+    };
+    if value.is_null() || value.is_undefined() {
+        return;
+    }
+    let value = to_display(&value);
+    with_sdk(|sdk| sdk.client.scope.set_user_field(&key, &value));
 }
 
 pub fn set_tag(key: JsValue, value: JsValue) {
@@ -218,7 +230,8 @@ pub fn add_breadcrumb(crumb: JsValue) {
         level: get_string(&crumb, "level")
             .and_then(|l| Level::parse(&l))
             .unwrap_or(Level::Info),
-        data: to_json(&get(&crumb, "data"), MAX_DATA_JSON).filter(|d| d.starts_with('{')),
+        data: to_json(&get(&crumb, "data"), MAX_BREADCRUMB_DATA_JSON)
+            .filter(|d| d.starts_with('{')),
     };
     with_sdk(|sdk| sdk.client.scope.add_breadcrumb(breadcrumb));
 }

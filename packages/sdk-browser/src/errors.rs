@@ -28,7 +28,12 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
             .unwrap_or_else(|| "Error".to_string());
         let message = get_string(value, "message").unwrap_or_default();
         let frames = get_string(value, "stack")
-            .map(|stack| parse_stack(&truncate(&stack, MAX_STACK_CHARS), MAX_FRAMES))
+            .map(|stack| {
+                parse_stack(
+                    &truncate(frames_part(&stack, &ty, &message), MAX_STACK_CHARS),
+                    MAX_FRAMES,
+                )
+            })
             .unwrap_or_default();
         (ty, message, frames)
     } else if mechanism == Mechanism::OnUnhandledRejection {
@@ -45,6 +50,17 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
         early: false,
         frames,
     }
+}
+
+/// V8 stacks start with `Name: message`, which can be longer than the parsing limit; the
+/// frames follow it.
+fn frames_part<'a>(stack: &'a str, ty: &str, message: &str) -> &'a str {
+    let Some(rest) = stack.strip_prefix(ty) else {
+        return stack;
+    };
+    rest.strip_prefix(": ")
+        .and_then(|r| r.strip_prefix(message))
+        .unwrap_or(stack)
 }
 
 /// An event from a window `error` or `unhandledrejection` event, `None` for other events.

@@ -12,6 +12,8 @@ use alloc::vec::Vec;
 pub const MAX_REQUEST_BYTES: usize = 60_000;
 /// Room kept for the envelope around the events (`{"sdk":...,"events":[...]}`).
 const ENVELOPE_RESERVE: usize = 256;
+/// The largest encoded event that fits a request on its own.
+pub const MAX_EVENT_BYTES: usize = MAX_REQUEST_BYTES - ENVELOPE_RESERVE;
 /// A failed batch is retried this many times before its events are dropped.
 pub const MAX_ATTEMPTS: u8 = 3;
 
@@ -60,7 +62,7 @@ impl BatchQueue {
     }
 
     pub fn push(&mut self, json: String, now: f64) -> Result<(), QueueError> {
-        if json.len() > MAX_REQUEST_BYTES - ENVELOPE_RESERVE {
+        if json.len() > MAX_EVENT_BYTES {
             return Err(QueueError::TooLarge);
         }
         if self.events.len() >= self.max_queued_events {

@@ -11,7 +11,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::batch::{BatchQueue, QueueError, QueuedEvent};
+use crate::batch::{BatchQueue, QueueError, QueuedEvent, MAX_EVENT_BYTES};
 use crate::dsn::DsnError;
 use crate::event::{Event, EventId};
 use crate::integration::Integration;
@@ -112,7 +112,9 @@ impl Client {
             rng: Rng::new(seed),
             transport,
             in_flight: None,
-            next_request_id: 1,
+            // Random, so an answer to a request of an earlier client (re-init) cannot be
+            // mistaken for one to ours.
+            next_request_id: ((seed >> 32) as u32).max(1),
         })
     }
 
@@ -152,7 +154,11 @@ impl Client {
             }
         }
         let id = event.event_id;
-        let mut json = event.to_json(&self.options, &self.scope);
+        let mut json = event.to_json(&self.options, &self.scope, true);
+        if json.len() > MAX_EVENT_BYTES {
+            // A long breadcrumb trail must not cost the event itself (often an error).
+            json = event.to_json(&self.options, &self.scope, false);
+        }
         if let Some(hook) = self.before_send.as_mut() {
             match hook(json) {
                 Some(changed) => json = changed,
@@ -211,30 +217,31 @@ impl Client {
         }
     }
 
-    /// The page is going away: hands everything queued to the beacon transport.
-    /// Returns how many events were handed over.
+    /// The page is going away: hands the oldest queued batch to the beacon transport. One
+    /// batch only: browsers cap what beacons and keepalive fetches in flight may carry at
+    /// 64 KiB, and a batch is up to 60 KB. Our own back-off after a failure is ignored here
+    /// (there is no later), a `Retry-After` from the collector is not. Returns how many events
+    /// were handed over.
     pub fn flush_beacon(&mut self, now: f64) -> usize {
-        let mut sent = 0;
-        if self.rate_limit.is_limited(now) {
+        if self.rate_limit.is_server_limited(now) {
             return 0;
         }
-        while let Some((events, body)) = self.queue.take_batch(&self.envelope_head(now)) {
-            let id = self.take_request_id();
-            let count = events.len();
-            let request = Request {
-                id,
-                url: self.endpoint.clone(),
-                body,
-                beacon: true,
-            };
-            if self.transport.send(request) == SendResult::Refused {
-                // Keep them: if the page comes back (bfcache), they go out with the next batch.
-                self.queue.requeue(events, now);
-                break;
-            }
-            sent += count;
+        let Some((events, body)) = self.queue.take_batch(&self.envelope_head(now)) else {
+            return 0;
+        };
+        let count = events.len();
+        let request = Request {
+            id: self.take_request_id(),
+            url: self.endpoint.clone(),
+            body,
+            beacon: true,
+        };
+        if self.transport.send(request) == SendResult::Refused {
+            // Keep them: if the page comes back (bfcache), they go out with the next batch.
+            self.queue.requeue(events, now);
+            return 0;
         }
-        sent
+        count
     }
 
     /// The transport's report on request `id`: HTTP `status` (0 for a network error) and the

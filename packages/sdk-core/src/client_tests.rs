@@ -218,7 +218,7 @@ fn network_errors_retry_then_give_up() {
 }
 
 #[test]
-fn beacon_flush_sends_everything_and_keeps_refused_batches() {
+fn beacon_sends_one_batch_and_keeps_refused_ones() {
     let mut h = harness(
         Options {
             max_batch_events: 2,
@@ -230,11 +230,74 @@ fn beacon_flush_sends_everything_and_keeps_refused_batches() {
         h.client.capture(msg("x"), 0.0);
     }
     *h.result.borrow_mut() = SendResult::Delivered;
-    assert_eq!(h.client.flush_beacon(1.0), 5);
+    // One beacon: the browser's 64 KiB in-flight quota fits one batch.
+    assert_eq!(h.client.flush_beacon(1.0), 2);
     assert!(h.sent.borrow().iter().all(|r| r.beacon));
-    assert_eq!(h.sent.borrow().len(), 3);
-    h.client.capture(msg("y"), 2.0);
+    assert_eq!(h.sent.borrow().len(), 1);
+    assert_eq!(h.client.queued(), 3);
     *h.result.borrow_mut() = SendResult::Refused;
     assert_eq!(h.client.flush_beacon(3.0), 0);
-    assert_eq!(h.client.queued(), 1);
+    assert_eq!(h.client.queued(), 3);
+}
+
+#[test]
+fn beacon_ignores_own_back_off_but_not_retry_after() {
+    let mut h = harness(options(), vec![]);
+    h.client.capture(msg("a"), 0.0);
+    assert_eq!(h.client.flush(0.0), Some(1));
+    h.client.on_response(1, 0, None, 10.0);
+    *h.result.borrow_mut() = SendResult::Delivered;
+    assert_eq!(
+        h.client.flush(20.0),
+        None,
+        "backing off after the network error"
+    );
+    assert_eq!(
+        h.client.flush_beacon(20.0),
+        1,
+        "but the leaving page still tries"
+    );
+    h.client.capture(msg("b"), 30.0);
+    *h.result.borrow_mut() = SendResult::Pending;
+    assert_eq!(h.client.flush(10_000.0), Some(3));
+    h.client.on_response(3, 429, Some(60.0), 10_000.0);
+    assert_eq!(
+        h.client.flush_beacon(10_001.0),
+        0,
+        "the collector said wait"
+    );
+}
+
+#[test]
+fn breadcrumbs_are_dropped_before_the_event_is() {
+    let mut h = harness(options(), vec![]);
+    for _ in 0..100 {
+        h.client.scope.add_breadcrumb(crate::Breadcrumb {
+            timestamp: 0.0,
+            category: "c".into(),
+            message: "m".repeat(1_000),
+            level: Level::Info,
+            data: None,
+        });
+    }
+    assert!(matches!(
+        h.client.capture(msg("kept"), 0.0),
+        Outcome::Queued(_)
+    ));
+    assert_eq!(h.client.flush(1.0), Some(1));
+    let body = h.sent.borrow()[0].body.clone();
+    assert!(body.contains("\"message\":\"kept\""));
+    assert!(!body.contains("breadcrumbs"));
+    // A small trail is kept.
+    let mut small = harness(options(), vec![]);
+    small.client.scope.add_breadcrumb(crate::Breadcrumb {
+        timestamp: 0.0,
+        category: "c".into(),
+        message: "short".into(),
+        level: Level::Info,
+        data: None,
+    });
+    small.client.capture(msg("kept"), 0.0);
+    small.client.flush(1.0);
+    assert!(small.sent.borrow()[0].body.contains("\"breadcrumbs\":[{"));
 }

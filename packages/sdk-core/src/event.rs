@@ -234,8 +234,8 @@ impl Event {
     }
 
     /// The wire form (docs/protocol.md), with the release and environment of `options` and
-    /// the user, tags, extra and breadcrumbs of `scope`.
-    pub fn to_json(&self, options: &Options, scope: &Scope) -> String {
+    /// the user, tags, extra and (when `with_breadcrumbs`) breadcrumbs of `scope`.
+    pub fn to_json(&self, options: &Options, scope: &Scope, with_breadcrumbs: bool) -> String {
         let mut out = String::with_capacity(512);
         out.push_str("{\"event_id\":\"");
         out.extend(self.event_id.0.iter().map(|b| *b as char));
@@ -277,7 +277,7 @@ impl Event {
             out.push_str("]}");
         }
         let mut crumbs = scope.breadcrumbs().peekable();
-        if crumbs.peek().is_some() {
+        if with_breadcrumbs && crumbs.peek().is_some() {
             write_key(&mut out, "breadcrumbs");
             out.push('[');
             for (i, crumb) in crumbs.enumerate() {
@@ -353,7 +353,7 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(
-            event.to_json(&options, &Scope::new(0)),
+            event.to_json(&options, &Scope::new(0), true),
             concat!(
                 r#"{"event_id":"00000000000000000000000000000001","type":"error","#,
                 r#""timestamp":1700000000000.5,"level":"error","release":"1.0","#,
@@ -380,7 +380,7 @@ mod tests {
             1.0,
         );
         event.event_id = EventId::from_u128(2);
-        let json = event.to_json(&Options::default(), &Scope::new(0));
+        let json = event.to_json(&Options::default(), &Scope::new(0), true);
         assert!(json.contains(
             r#""mechanism":{"type":"early","data":{"original":"onunhandledrejection"},"handled":false}"#
         ));
@@ -392,7 +392,7 @@ mod tests {
         let mut event = Event::custom("signup", Some("{\"plan\":\"pro\"}".into()), 5.0);
         event.event_id = EventId::from_u128(3);
         assert_eq!(
-            event.to_json(&Options::default(), &Scope::new(0)),
+            event.to_json(&Options::default(), &Scope::new(0), true),
             r#"{"event_id":"00000000000000000000000000000003","type":"custom","timestamp":5,"name":"signup","data":{"plan":"pro"}}"#
         );
     }

@@ -12,16 +12,25 @@ const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
 
 #[derive(Default)]
 pub struct RateLimit {
-    until: f64,
+    /// Until when the collector asked us to stay away (429/503).
+    server_until: f64,
+    /// Until when we wait after a failure of our own choosing.
+    backoff_until: f64,
 }
 
 impl RateLimit {
     pub fn is_limited(&self, now: f64) -> bool {
-        now < self.until
+        now < self.until()
+    }
+
+    /// Only the collector's own request to wait: a page that is going away still tries its
+    /// beacon after a network error, but not against a collector that said "not now".
+    pub fn is_server_limited(&self, now: f64) -> bool {
+        now < self.server_until
     }
 
     pub fn until(&self) -> f64 {
-        self.until
+        self.server_until.max(self.backoff_until)
     }
 
     /// Records a 429/503 with its `Retry-After` in seconds, if the header had a readable one
@@ -30,12 +39,12 @@ impl RateLimit {
         let wait = retry_after_secs
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map_or(DEFAULT_RETRY_AFTER_MS, |s| s * 1000.0);
-        self.until = now + wait.min(MAX_RETRY_AFTER_MS);
+        self.server_until = now + wait.min(MAX_RETRY_AFTER_MS);
     }
 
     /// Records a failure that is worth retrying soon.
     pub fn back_off(&mut self, now: f64) {
-        self.until = self.until.max(now + ERROR_BACKOFF_MS);
+        self.backoff_until = self.backoff_until.max(now + ERROR_BACKOFF_MS);
     }
 }
 
@@ -59,5 +68,15 @@ mod tests {
         rl.limit(None, 10.0);
         rl.back_off(20.0);
         assert_eq!(rl.until(), 10.0 + DEFAULT_RETRY_AFTER_MS);
+    }
+
+    #[test]
+    fn own_back_off_is_not_a_server_limit() {
+        let mut rl = RateLimit::default();
+        rl.back_off(0.0);
+        assert!(rl.is_limited(1.0));
+        assert!(!rl.is_server_limited(1.0));
+        rl.limit(Some(1.0), 0.0);
+        assert!(rl.is_server_limited(999.0));
     }
 }

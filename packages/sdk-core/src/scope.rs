@@ -13,6 +13,10 @@ use crate::json::{write_key, write_number, write_string, Map, Value};
 pub const MAX_BREADCRUMBS: usize = 100;
 const MAX_TAG_KEY_CHARS: usize = 32;
 const MAX_TAG_VALUE_CHARS: usize = 200;
+/// Most tags and user fields kept, so a loop in the page cannot grow every event.
+const MAX_FIELDS: usize = 50;
+const MAX_USER_KEY_CHARS: usize = 64;
+const MAX_USER_VALUE_CHARS: usize = 256;
 const MAX_BREADCRUMB_MESSAGE_CHARS: usize = 1_024;
 
 #[derive(Clone, PartialEq)]
@@ -70,13 +74,24 @@ impl Scope {
         }
     }
 
-    pub fn set_tag(&mut self, key: &str, value: &str) {
-        if key.is_empty() {
-            return;
+    /// Sets one user field; the SDK's own `session_id` cannot be replaced.
+    pub fn set_user_field(&mut self, key: &str, value: &str) {
+        if key != "session_id" {
+            insert_capped(
+                &mut self.user,
+                &truncate(key, MAX_USER_KEY_CHARS),
+                value,
+                MAX_USER_VALUE_CHARS,
+            );
         }
-        self.tags.insert(
+    }
+
+    pub fn set_tag(&mut self, key: &str, value: &str) {
+        insert_capped(
+            &mut self.tags,
             &truncate(key, MAX_TAG_KEY_CHARS),
-            truncate(value, MAX_TAG_VALUE_CHARS).into(),
+            value,
+            MAX_TAG_VALUE_CHARS,
         );
     }
 
@@ -100,6 +115,14 @@ impl Scope {
     pub fn breadcrumbs(&self) -> impl Iterator<Item = &Breadcrumb> {
         self.breadcrumbs.iter()
     }
+}
+
+/// Inserts `key` (non-empty) unless the map is full of other keys; cuts the value.
+fn insert_capped(map: &mut Map, key: &str, value: &str, max_value_chars: usize) {
+    if key.is_empty() || (map.len() >= MAX_FIELDS && map.get(key).is_none()) {
+        return;
+    }
+    map.insert(key, truncate(value, max_value_chars).into());
 }
 
 #[cfg(test)]
@@ -144,7 +167,7 @@ mod tests {
             data: Some("{\"k\":1}".into()),
             ..crumb("clicked \"ok\"")
         });
-        let json = Event::new("custom", 1.0).to_json(&Options::default(), &scope);
+        let json = Event::new("custom", 1.0).to_json(&Options::default(), &scope, true);
         assert!(
             json.contains(r#""user":{"id":"u1","session_id":"s1"},"tags":{"a":"y"}"#),
             "{json}"
@@ -156,6 +179,30 @@ mod tests {
         cleared.set_user(Map::new());
         assert_eq!(cleared.user.get("session_id"), Some(&Value::from("s1")));
         assert_eq!(cleared.user.len(), 1);
+    }
+
+    #[test]
+    fn user_fields_and_tags_are_capped() {
+        let mut scope = Scope::new(0);
+        scope.user.insert("session_id", "s".into());
+        scope.set_user_field("session_id", "forged");
+        assert_eq!(scope.user.get("session_id"), Some(&Value::from("s")));
+        for i in 0..200 {
+            let key = i.to_string();
+            scope.set_user_field(&key, "v");
+            scope.set_tag(&key, "v");
+        }
+        assert_eq!(scope.user.len(), MAX_FIELDS);
+        assert_eq!(scope.tags.len(), MAX_FIELDS);
+        scope.set_tag("0", "changed");
+        assert_eq!(scope.tags.get("0"), Some(&Value::from("changed")));
+        scope.set_user_field("id", &"x".repeat(70_000));
+        assert!(scope.user.get("id").is_none(), "full: new keys are refused");
+        let mut fresh = Scope::new(0);
+        fresh.set_user_field("id", &"x".repeat(70_000));
+        assert!(
+            matches!(fresh.user.get("id"), Some(Value::String(s)) if s.chars().count() == MAX_USER_VALUE_CHARS + 1)
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn contains(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
 }
 
-fn split_at_match<'a>(hay: &'a str, at: usize, len: usize) -> Option<(&'a str, &'a str)> {
+fn split_at_match(hay: &str, at: usize, len: usize) -> Option<(&str, &str)> {
     // A match of a whole UTF-8 needle always starts and ends on character boundaries, so
     // these `get`s succeed; they are `get` so that no slicing can panic regardless.
     Some((hay.get(..at)?, hay.get(at + len..)?))

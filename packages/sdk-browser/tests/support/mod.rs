@@ -51,7 +51,9 @@ export function unprintable() {
 export function circular() { const o = { a: 1 }; o.self = o; return o; }
 export function bigint() { return 10n; }
 export function namedFunction() { return function handleClick() {}; }
-export function domException() { return new DOMException('The user aborted a request.', 'AbortError'); }
+export function domException() {
+  return new DOMException('The user aborted a request.', 'AbortError');
+}
 export function manyKeys(n) {
   const o = {};
   for (let i = 0; i < n; i++) o['k' + i] = 'v' + i;
