@@ -8,6 +8,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,14 +36,15 @@ function checkWasmBindgen() {
 }
 
 checkWasmBindgen();
-run('cargo', [
-  'build',
-  '--release',
-  '--target',
-  'wasm32-unknown-unknown',
-  '-p',
-  'monitor-sdk-browser',
-]);
+// Panic locations name their source files; dependencies' absolute registry paths would ship
+// in the wasm (and differ between machines), so they are shortened.
+const cargoHome = process.env.CARGO_HOME || join(homedir(), '.cargo');
+const rustflags = [process.env.RUSTFLAGS, `--remap-path-prefix=${join(cargoHome, 'registry', 'src')}=~`]
+  .filter(Boolean)
+  .join(' ');
+run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'monitor-sdk-browser'], {
+  env: { ...process.env, RUSTFLAGS: rustflags },
+});
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 const targetDir = process.env.CARGO_TARGET_DIR || join(repoDir, 'target');

@@ -72,13 +72,18 @@ function warn(...args) {
   }
 }
 
-function safeCall(name, args) {
+// Runs `fn`; a throw (a bug, or the page breaking a global we use) is logged, never raised.
+function guard(fn, ...args) {
   try {
-    return dispatchers[name](...args);
+    return fn(...args);
   } catch (error) {
-    warn(name, 'failed:', error);
+    warn(fn.name || 'call', 'failed:', error);
     return undefined;
   }
+}
+
+function safeCall(name, args) {
+  return guard(dispatchers[name], ...args);
 }
 
 function earlyQueue() {
@@ -103,11 +108,7 @@ function onVisibility() {
 }
 
 function onLeave() {
-  try {
-    if (state === READY) pageLeave();
-  } catch (error) {
-    warn('pageLeave failed:', error);
-  }
+  if (state === READY) guard(pageLeave);
 }
 
 const LISTENERS = [
@@ -135,11 +136,7 @@ function dropSnippet() {
 }
 
 function report(id, status, retryAfter) {
-  try {
-    onResponse(id, status, retryAfter);
-  } catch (error) {
-    warn('onResponse failed:', error);
-  }
+  guard(onResponse, id, status, retryAfter);
 }
 
 // What the wasm calls (packages/sdk-browser/src/transport.rs and api.rs).
@@ -158,13 +155,7 @@ const host = {
     return navigator.sendBeacon(url, body);
   },
   schedule(ms) {
-    setTimeout(() => {
-      try {
-        tick();
-      } catch (error) {
-        warn('tick failed:', error);
-      }
-    }, ms);
+    setTimeout(() => guard(tick), ms);
   },
 };
 
@@ -182,23 +173,11 @@ function processEvent(json) {
     if (event === null || event === undefined || event === false) return null;
   }
   if (typeof event !== 'object' || typeof event.then === 'function') {
-    warn('beforeSend/processEvent must return an event object or null; event sent unchanged');
+    warn('beforeSend must return an event or null; sent unchanged');
     return undefined;
   }
   return JSON.stringify(event);
 }
-
-// The client handed to JS integrations' setup().
-const client = {
-  captureException: (error) => captureException(error),
-  captureMessage: (message, level) => captureMessage(message, level),
-  track: (name, data) => track(name, data),
-  addBreadcrumb: (crumb) => addBreadcrumb(crumb),
-  setTag: (key, value) => setTag(key, value),
-  setUser: (user) => setUser(user),
-  flush: (timeout) => flush(timeout),
-  getOptions: () => options,
-};
 
 function onWasmReady() {
   const hooked =
@@ -211,14 +190,19 @@ function onWasmReady() {
   state = READY;
   if (options.user) safeCall('user', [0, options.user]);
   for (const [key, value] of fields(options.tags)) safeCall('scope', [SCOPE_TAG, key, value]);
+  // The client handed to JS integrations' setup().
+  const client = {
+    captureException,
+    captureMessage,
+    track,
+    addBreadcrumb,
+    setTag,
+    setUser,
+    flush,
+    getOptions: () => options,
+  };
   for (const integration of integrations) {
-    if (typeof integration.setup === 'function') {
-      try {
-        integration.setup(client);
-      } catch (error) {
-        warn('integration setup failed:', integration.name, error);
-      }
-    }
+    if (typeof integration.setup === 'function') guard(() => integration.setup(client));
   }
   for (const record of early) safeCall('capture', [CAPTURE_EARLY, record]);
   const calls = pendingCalls;
@@ -230,12 +214,8 @@ function onWasmReady() {
 function fail() {
   state = FAILED;
   pendingCalls = [];
-  try {
-    listen(false);
-    dropSnippet();
-  } catch (_) {
-    // nothing more to undo
-  }
+  guard(listen, false);
+  guard(dropSnippet);
   return false;
 }
 
@@ -320,21 +300,13 @@ export async function flush(timeout = 2000) {
 /** Flushes, then stops the SDK: listeners removed, later calls ignored. */
 export async function close(timeout = 2000) {
   const flushed = await flush(timeout);
-  try {
-    listen(false);
-    if (state === READY) closeWasm();
-  } catch (error) {
-    warn('close failed:', error);
-  }
+  guard(listen, false);
+  if (state === READY) guard(closeWasm);
   state = CLOSED;
   return flushed;
 }
 
 /** Whether the SDK is running. */
 export function isEnabled() {
-  try {
-    return state === READY && isEnabledWasm();
-  } catch (_) {
-    return false;
-  }
+  return state === READY && guard(isEnabledWasm) === true;
 }

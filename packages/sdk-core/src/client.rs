@@ -46,8 +46,8 @@ impl Outcome {
             Outcome::Sampled => "event dropped by sampleRate",
             Outcome::DroppedByIntegration(_) => "event dropped by an integration",
             Outcome::DroppedByBeforeSend => "event dropped by beforeSend",
-            Outcome::TooLarge => "event dropped: larger than one request",
-            Outcome::QueueFull => "event dropped: queue full (collector unreachable?)",
+            Outcome::TooLarge => "event dropped: too large",
+            Outcome::QueueFull => "event dropped: queue full",
         })
     }
 }

@@ -5,7 +5,7 @@
 
 use alloc::string::{String, ToString};
 
-use crate::text::{find, rsplit_once, split_once};
+use crate::text::{find, parse_u32, rsplit_once, split_once};
 /// A parsed DSN.
 #[derive(Clone, PartialEq)]
 pub struct Dsn {
@@ -36,11 +36,11 @@ impl DsnError {
         match self {
             DsnError::Empty => "DSN is empty",
             DsnError::BadScheme => "DSN must start with http:// or https://",
-            DsnError::MissingKey => "DSN has no public key (expected scheme://KEY@host/PROJECT_ID)",
-            DsnError::BadKey => "DSN public key may only contain letters, digits, '-' and '_'",
+            DsnError::MissingKey => "DSN has no public key (scheme://KEY@host/PROJECT)",
+            DsnError::BadKey => "DSN key may only hold letters, digits, - and _",
             DsnError::MissingHost => "DSN has no host",
-            DsnError::BadPort => "DSN port must be a number from 1 to 65535",
-            DsnError::MissingProjectId => "DSN has no project id (expected .../PROJECT_ID)",
+            DsnError::BadPort => "DSN port must be 1 to 65535",
+            DsnError::MissingProjectId => "DSN has no project id (scheme://KEY@host/PROJECT)",
             DsnError::BadProjectId => "DSN project id must be a positive number",
         }
     }
@@ -80,8 +80,8 @@ impl Dsn {
             return Err(DsnError::MissingHost);
         }
         if let Some((_, port)) = split_port(host) {
-            match port.parse::<u32>() {
-                Ok(p) if (1..=65535).contains(&p) => {}
+            match parse_u32(port) {
+                Some(p) if (1..=65535).contains(&p) => {}
                 _ => return Err(DsnError::BadPort),
             }
         }

@@ -62,8 +62,8 @@ impl Level {
         Some(match s {
             "fatal" => Level::Fatal,
             "error" => Level::Error,
-            "warning" | "warn" => Level::Warning,
-            "info" | "log" => Level::Info,
+            "warning" => Level::Warning,
+            "info" => Level::Info,
             "debug" => Level::Debug,
             _ => return None,
         })
@@ -169,15 +169,14 @@ fn is_in_app(filename: &str) -> bool {
     !(filename.is_empty()
         || contains(filename, "/node_modules/")
         || contains(filename, "@org/monitor-sdk")
-        || filename.starts_with("chrome-extension:")
-        || filename.starts_with("moz-extension:")
-        || filename.starts_with("safari-extension:")
+        // chrome-, moz-, safari-(web-)extension: URLs
+        || contains(filename, "-extension:")
         || filename == "<anonymous>"
         || filename == "[native code]")
 }
 
 /// One event, as it travels through the client pipeline. The shared context (release,
-/// environment, user, tags, extra, breadcrumbs) is not copied in: [`Event::to_json`] writes it
+/// environment, user, tags, breadcrumbs) is not copied in: [`Event::to_json`] writes it
 /// from the options and the scope, which saves a copy of every map per event.
 #[derive(Clone, PartialEq)]
 pub struct Event {
@@ -234,7 +233,7 @@ impl Event {
     }
 
     /// The wire form (docs/protocol.md), with the release and environment of `options` and
-    /// the user, tags, extra and (when `with_breadcrumbs`) breadcrumbs of `scope`.
+    /// the user, tags and (when `with_breadcrumbs`) breadcrumbs of `scope`.
     pub fn to_json(&self, options: &Options, scope: &Scope, with_breadcrumbs: bool) -> String {
         let mut out = String::with_capacity(512);
         out.push_str("{\"event_id\":\"");
@@ -255,11 +254,7 @@ impl Event {
                 write_string(&mut out, value);
             }
         }
-        for (key, map) in [
-            ("user", &scope.user),
-            ("tags", &scope.tags),
-            ("extra", &scope.extra),
-        ] {
+        for (key, map) in [("user", &scope.user), ("tags", &scope.tags)] {
             if !map.is_empty() {
                 write_key(&mut out, key);
                 map.write_json(&mut out);

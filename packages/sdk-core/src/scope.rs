@@ -1,4 +1,4 @@
-//! The scope: user, tags, extra and the breadcrumb trail that every event carries.
+//! The scope: user, tags and the breadcrumb trail that every event carries.
 //!
 //! The page sets these through `setUser`, `setTag`, `addBreadcrumb`; `Event::to_json` writes
 //! them into each event as it is encoded.
@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::event::{truncate, Level};
-use crate::json::{write_key, write_number, write_string, Map, Value};
+use crate::json::{write_key, write_number, write_string, Map};
 
 /// Hard upper bound on `maxBreadcrumbs`, so a trail cannot dominate the request size.
 pub const MAX_BREADCRUMBS: usize = 100;
@@ -52,7 +52,6 @@ impl Breadcrumb {
 pub struct Scope {
     pub user: Map,
     pub tags: Map,
-    pub extra: Map,
     breadcrumbs: Vec<Breadcrumb>,
     max_breadcrumbs: usize,
 }
@@ -95,10 +94,6 @@ impl Scope {
         );
     }
 
-    pub fn set_extra(&mut self, key: &str, value: Value) {
-        self.extra.insert(key, value);
-    }
-
     pub fn add_breadcrumb(&mut self, mut crumb: Breadcrumb) {
         if self.max_breadcrumbs == 0 {
             return;
@@ -129,6 +124,7 @@ fn insert_capped(map: &mut Map, key: &str, value: &str, max_value_chars: usize) 
 mod tests {
     use super::*;
     use crate::event::Event;
+    use crate::json::Value;
     use crate::options::Options;
 
     fn crumb(msg: &str) -> Breadcrumb {

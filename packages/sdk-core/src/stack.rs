@@ -23,7 +23,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::text::{contains, lines, rsplit_once, split_once};
+use crate::text::{contains, lines, parse_u32, rsplit_once, split_once};
 
 /// One stack frame.
 #[derive(Clone, PartialEq)]
@@ -118,7 +118,7 @@ fn parse_at_sign(line: &str) -> Option<Frame> {
 fn frame(function: &str, loc: &str) -> Frame {
     let (filename, lineno, colno) =
         match split_once(loc, " line ").and_then(|(f, r)| Some((f, split_once(r, " > ")?.0))) {
-            Some((file, line)) => (file, line.parse().ok(), None),
+            Some((file, line)) => (file, parse_u32(line), None),
             None => match num_suffix(loc) {
                 Some((head, a)) => match num_suffix(head) {
                     Some((file, b)) => (file, b, a),
@@ -141,7 +141,7 @@ fn num_suffix(s: &str) -> Option<(&str, Option<u32>)> {
     if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((head, n.parse().ok()))
+    Some((head, parse_u32(n)))
 }
 
 #[cfg(test)]

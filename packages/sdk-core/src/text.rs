@@ -81,6 +81,18 @@ pub fn char_boundary_after(s: &str, max: usize) -> Option<usize> {
     None
 }
 
+/// A decimal `u32` made only of ASCII digits; `None` when empty, not digits, or too large.
+/// (`str::parse` handles signs and carries an error type the SDK has no use for.)
+pub fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u32, |n, b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(u32::from(digit))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +127,16 @@ mod tests {
             let ours: Vec<&str> = lines(s).collect();
             let std: Vec<&str> = s.split('\n').collect();
             assert_eq!(ours, std, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn parse_u32_accepts_only_plain_digits() {
+        assert_eq!(parse_u32("0"), Some(0));
+        assert_eq!(parse_u32("4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32("4294967296"), None);
+        for bad in ["", "+1", "-1", "1a", " 1", "١"] {
+            assert_eq!(parse_u32(bad), None, "{bad}");
         }
     }
 
