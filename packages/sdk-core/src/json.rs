@@ -301,8 +301,8 @@ mod tests {
         assert_eq!(num(1_763_870_000_123.5), "1763870000123.5");
         assert_eq!(num(1_763_870_000_123.456_7), "1763870000123.457");
         assert_eq!(num(1e300), "18446744073709551615");
-        assert_eq!(num(1234.000_000_4), "1234");
-        assert_eq!(num(1234.567_89), "1234.56789");
+        assert_eq!(num(1_234.000_000_4), "1234");
+        assert_eq!(num(1_234.567_89), "1234.56789");
         assert_eq!(num(f64::NAN), "null");
         assert_eq!(num(f64::INFINITY), "null");
         assert_eq!(num(f64::MAX), "18446744073709551615");
@@ -335,7 +335,7 @@ mod tests {
         write_key(&mut out, "a");
         out.push('1');
         write_key(&mut out, "b\"");
-        out.push_str("[");
+        out.push('[');
         out.push('}');
         assert_eq!(out, "{\"a\":1,\"b\\\"\":[}");
     }
