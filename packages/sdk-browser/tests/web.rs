@@ -18,17 +18,19 @@
 //!   flags that keep Chromium off the network (background updates, sync, first-run). The runner
 //!   reads `webdriver.json` from its working directory, which cargo sets to the crate directory.
 //! - Do not pass `-q`: the runner rejects it. `-- --include-ignored` also runs the tests that
-//!   show known SDK bugs (marked `#[ignore = "BUG: ..."]`); they fail until those are fixed.
+//!   show known SDK bugs (marked `#[ignore = "bug: ..."]`); they fail until those are fixed.
 //!
 //! The whole file is wasm-only: natively (`cargo test --workspace`) it compiles to nothing.
 //!
 //! All tests share one wasm instance and so the SDK's global state. wasm-bindgen-test runs them
 //! one at a time; each test that starts the SDK does so through `support::Running`, which closes
 //! it when dropped, and tests that need "no SDK" call `reset()` first. The SDK's browser calls go
-//! through the npm loader's `host` object (`global`, `send`, `schedule`, `process`); the tests
-//! pass a recording stand-in and drive the loader's side by hand (`on_response`, `tick`,
-//! `page_leave`), so nothing reaches the network. Tests of functions that read page objects
-//! without a running SDK call `reset()`, which also hands the SDK the real global object.
+//! through the npm loader's `host` object (`global`, `send`, `beacon`, `schedule`, `process`);
+//! the tests pass a recording stand-in and drive the loader's side by hand (`on_response` with
+//! the id `send` was given, `tick`, `page_leave`), so nothing reaches the network (the few tests
+//! that use Chromium's own sendBeacon or fetch post to a blocked port, see `support::DSN`).
+//! Tests of functions that read page objects without a running SDK call `reset()`, which also
+//! hands the SDK the real global object.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -37,10 +39,10 @@ mod support;
 use js_sys::{Array, Reflect, JSON};
 use monitor_sdk_browser::api::{
     add_breadcrumb, capture, capture_early_error, capture_exception, capture_message, close,
-    flush_step, init, is_enabled, queued, scope, set_tag, set_user, track,
+    flush_step, init, is_enabled, queued, scope, set_tag, set_user_field, track,
 };
 use monitor_sdk_browser::errors::{event_from_dom_event, exception_from_value};
-use monitor_sdk_browser::options::{from_js, string_map};
+use monitor_sdk_browser::options::from_js;
 use monitor_sdk_browser::state::with_sdk;
 use monitor_sdk_browser::transport::{on_response, page_leave, tick};
 use monitor_sdk_core::stack::Frame;
@@ -57,42 +59,32 @@ const MESSAGE: u32 = 1;
 const TRACK: u32 = 2;
 const EARLY: u32 = 3;
 const DOM_EVENT: u32 = 4;
-/// `scope` kinds (api.rs): user, tag, breadcrumb.
-const USER: u32 = 0;
+/// `scope` kinds (api.rs): one user field, tag, breadcrumb, clear the user.
+const USER_FIELD: u32 = 0;
 const TAG: u32 = 1;
 const BREADCRUMB: u32 = 2;
+const USER_CLEAR: u32 = 3;
 
-/// The event id an export returned: `capture` returns a JS string or `undefined` (cheaper in
-/// the wasm than `Option<String>`); the Rust functions return `Option<String>`.
-trait EventId {
-    fn id(self) -> Option<String>;
-}
-
-impl EventId for JsValue {
-    fn id(self) -> Option<String> {
-        let id = self.as_string();
-        assert!(
-            id.is_some() || self.is_undefined(),
-            "capture returned {self:?}"
-        );
-        id
-    }
-}
-
-impl EventId for Option<String> {
-    fn id(self) -> Option<String> {
-        self
-    }
-}
-
-/// `capture(kind, a, b)`, the export the loader calls, as an event id.
+/// `capture(kind, a, b)`, the export the loader calls, as an event id: it returns a JS string
+/// or `undefined` (cheaper in the wasm than `Option<String>`), never anything else.
 fn cap(kind: u32, a: JsValue, b: JsValue) -> Option<String> {
-    capture(kind, a, b).id()
+    let returned = capture(kind, a, b);
+    let id = returned.as_string();
+    assert!(
+        id.is_some() || returned.is_undefined(),
+        "capture returned {returned:?}"
+    );
+    id
 }
 
-/// The loader reporting the answer to the request in flight (`Retry-After` in seconds).
-fn answer(status: u32, retry_after_secs: Option<f64>) {
-    on_response(status, retry_after_secs.unwrap_or(f64::NAN));
+/// The id of the request the client is waiting for an answer to, if any.
+fn in_flight() -> Option<u32> {
+    with_sdk(|sdk| sdk.client.in_flight_id()).flatten()
+}
+
+/// `clearUser`: the loader's `setUser(...)` calls this before setting each field.
+fn clear_user() {
+    scope(USER_CLEAR, JsValue::UNDEFINED, JsValue::UNDEFINED);
 }
 
 fn message(text: &str) -> Option<String> {
@@ -147,10 +139,13 @@ fn assert_every_export_is_a_no_op() {
             "track('signup', {name})"
         );
         set_tag("key".into(), v.clone());
+        set_user_field("key".into(), v.clone());
         add_breadcrumb(obj(&[("message", v.clone()), ("data", v.clone())]));
-        on_response(200, v.as_f64().unwrap_or(f64::NAN));
-        on_response(u32::MAX, f64::INFINITY);
-        on_response(429, -1.0);
+        for id in [0, 1, 2, u32::MAX] {
+            on_response(id, 200, v.as_f64().unwrap_or(f64::NAN));
+            on_response(id, u32::MAX, f64::INFINITY);
+            on_response(id, 429, -1.0);
+        }
         tick();
         page_leave();
         assert!(!flush_step(), "flushStep after {name}");
@@ -200,7 +195,7 @@ fn every_export_is_ignored_after_close() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// init
+// init and re-init
 // ---------------------------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
@@ -275,7 +270,7 @@ fn a_hostile_host_only_keeps_events_queued() {
         assert_eq!(queued(), 1, "{name}: the event stays queued");
         page_leave();
         tick();
-        answer(200, None);
+        on_response(1, 200, f64::NAN);
         assert_eq!(queued(), 1, "{name}");
         close();
     }
@@ -305,29 +300,178 @@ fn a_broken_re_init_keeps_the_running_sdk() {
     assert_eq!(sdk.seen(), 1, "the original hook is still installed");
 }
 
+/// A stand-in global object whose page context is recognisable in events.
+fn fake_global() -> JsValue {
+    obj(&[
+        ("location", obj(&[("href", "https://fake.test/".into())])),
+        ("String", at(&js_sys::global().into(), "String")),
+    ])
+}
+
 #[wasm_bindgen_test]
-fn re_init_replaces_the_sdk_and_its_host() {
-    let first = Running::start(&[]);
+fn init_adopts_host_global_only_when_it_is_an_object() {
+    let href = str_at(&js_sys::global().into(), "location.href").expect("location.href");
+    // (host.global, the page URL events carry afterwards)
+    for (name, global, want) in [
+        ("the page's global", Some(js_sys::global().into()), &*href),
+        ("another object", Some(fake_global()), "https://fake.test/"),
+        ("missing", None, &*href),
+        ("undefined", Some(JsValue::UNDEFINED), &*href),
+        ("null", Some(JsValue::NULL), &*href),
+        ("a string", Some("window".into()), &*href),
+        ("a number", Some(5.into()), &*href),
+    ] {
+        reset();
+        let host = make_host(&JsValue::UNDEFINED);
+        match global {
+            Some(global) => Reflect::set(&host, &"global".into(), &global).expect("set global"),
+            None => {
+                Reflect::delete_property(host.unchecked_ref::<js_sys::Object>(), &"global".into())
+                    .expect("delete global")
+            }
+        };
+        assert!(init(quiet_options(&[]), host.clone().into()), "{name}");
+        assert!(message("m").is_some(), "{name}");
+        close();
+        let beaconed = host.beaconed();
+        assert_eq!(beaconed.len(), 1, "{name}");
+        assert_eq!(
+            str_at(&beaconed[0], "events.0.page.url").as_deref(),
+            Some(want),
+            "{name}"
+        );
+    }
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn a_broken_re_init_keeps_the_running_sdks_page_access() {
+    let sdk = Running::start(&[]);
+    // Hosts without an object `global`, and a DSN that makes init fail.
+    for host in [obj(&[]), obj(&[("global", "window".into())]), JsValue::NULL] {
+        assert!(!init(obj(&[("dsn", "nope".into())]), host));
+        assert!(is_enabled());
+        set_user_field("id".into(), 7.into());
+        assert!(message("m").is_some());
+        let ev = sdk.last_event();
+        assert_eq!(str_at(&ev, "user.id").as_deref(), Some("7"));
+        assert!(
+            str_at(&ev, "page.url").is_some(),
+            "the page context is gone"
+        );
+        assert!(str_at(&ev, "browser.user_agent").is_some());
+    }
+}
+
+#[wasm_bindgen_test]
+fn re_init_hands_the_old_queue_to_the_old_host_and_replaces_it() {
+    let first = Running::start(&[("release", "first".into())]);
     assert!(message("old").is_some());
-    // A second SDK, without close(): from now on only its host and hook are used.
+    // A second SDK, without close(): the old SDK's queue leaves by the OLD host's beacon,
+    // and from now on only the new host and hook are used.
     let second_host = make_host(&JsValue::UNDEFINED);
     assert!(init(
         quiet_options(&[("release", "second".into())]),
         second_host.clone().into()
     ));
     assert!(is_enabled());
+    let handed_over = first.host.beaconed();
+    assert_eq!(handed_over.len(), 1, "the old queue went to the old beacon");
+    assert_eq!(len_at(&handed_over[0], "events"), 1);
+    assert_eq!(
+        str_at(&handed_over[0], "events.0.message").as_deref(),
+        Some("old")
+    );
+    assert_eq!(
+        str_at(&handed_over[0], "events.0.release").as_deref(),
+        Some("first")
+    );
+    assert!(first.host.fetched().is_empty());
+    assert!(
+        second_host.requests().is_empty(),
+        "the new host saw nothing of the old SDK"
+    );
     assert_eq!(queued(), 0, "the new SDK starts with an empty queue");
+
     assert!(message("new").is_some());
     assert!(flush_step());
     assert_eq!(first.seen(), 1, "the old hook saw only the old event");
-    assert!(first.host.requests().is_empty(), "the old host is not used");
+    assert_eq!(first.host.requests().len(), 1, "the old host is not used");
     let fetched = second_host.fetched();
     assert_eq!(fetched.len(), 1);
     assert_eq!(len_at(&fetched[0], "events"), 1);
     assert_eq!(
+        str_at(&fetched[0], "events.0.message").as_deref(),
+        Some("new")
+    );
+    assert_eq!(
         str_at(&fetched[0], "events.0.release").as_deref(),
         Some("second")
     );
+}
+
+#[wasm_bindgen_test]
+fn re_init_hands_over_one_batch_of_the_old_queue() {
+    // The beacon carries one request (the browser's keepalive quota); the rest of the old
+    // queue is dropped with the old SDK.
+    let first = Running::start(&[]);
+    for i in 0..20 {
+        assert!(message(&format!("{i}:{}", "x".repeat(5_000))).is_some());
+    }
+    let second_host = make_host(&JsValue::UNDEFINED);
+    assert!(init(quiet_options(&[]), second_host.clone().into()));
+    let sizes = first.host.beacon_sizes();
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
+    assert!(sizes[0] <= 60_000, "{sizes:?}");
+    let handed_over = first.host.beaconed();
+    let count = len_at(&handed_over[0], "events");
+    assert!((1..20).contains(&count), "{count} of 20 events");
+    assert!(
+        str_at(&handed_over[0], "events.0.message").is_some_and(|m| m.starts_with("0:")),
+        "the oldest events go first"
+    );
+    assert_eq!(queued(), 0);
+    assert!(second_host.requests().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn an_answer_from_before_a_re_init_does_not_settle_the_new_request() {
+    for close_first in [true, false] {
+        let sdk = Running::start(&[]);
+        assert!(message("old").is_some());
+        assert!(flush_step());
+        let old_id = sdk.host.last_id();
+        // init again while the first request is in flight (the loader's close() closes the
+        // wasm when flush() times out; a page can init again after it), then send from the
+        // new SDK through the same host.
+        if close_first {
+            close();
+        }
+        sdk.reinit(&[]);
+        assert!(message("new").is_some());
+        assert!(flush_step());
+        assert_eq!(sdk.host.fetched().len(), 2);
+        let new_id = sdk.host.last_id();
+        assert_ne!(new_id, old_id, "the new SDK reused the old request id");
+        // The loader reports the old request's answer: it says nothing about the new one.
+        for status in [200, 503, 400] {
+            on_response(old_id, status, f64::NAN);
+            assert_eq!(
+                in_flight(),
+                Some(new_id),
+                "close first: {close_first}: the old answer {status} settled the new request"
+            );
+        }
+        assert_eq!(queued(), 0);
+        // The new request fails: its event comes back to the queue.
+        sdk.host.answer(503, None);
+        assert_eq!(in_flight(), None);
+        assert_eq!(
+            queued(),
+            1,
+            "close first: {close_first}: the new event was lost"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
@@ -397,24 +541,39 @@ fn the_capture_and_scope_dispatchers_route_by_kind() {
     assert_eq!(cap(u32::MAX, "x".into(), "y".into()), None);
     assert_eq!(sdk.seen(), seen, "unknown kinds capture nothing");
 
-    scope(USER, obj(&[("id", "u1".into())]), JsValue::UNDEFINED);
+    scope(USER_FIELD, "id".into(), "u1".into());
+    scope(USER_FIELD, "email".into(), "a@b.test".into());
     scope(TAG, "route".into(), "/home".into());
     scope(
         BREADCRUMB,
         obj(&[("message", "crumb".into())]),
         JsValue::UNDEFINED,
     );
-    scope(3, obj(&[("id", "ignored".into())]), "ignored".into());
-    scope(u32::MAX, obj(&[("id", "ignored".into())]), "ignored".into());
+    for kind in [4, 5, u32::MAX] {
+        scope(kind, "id".into(), "ignored".into());
+        scope(kind, obj(&[("message", "ignored".into())]), "x".into());
+    }
     assert!(message("after scope").is_some());
     let ev = sdk.last_event();
     assert_eq!(str_at(&ev, "user.id").as_deref(), Some("u1"));
+    assert_eq!(str_at(&ev, "user.email").as_deref(), Some("a@b.test"));
     assert_eq!(str_at(&ev, "tags.route").as_deref(), Some("/home"));
-    assert_eq!(len_at(&ev, "breadcrumbs"), 1);
+    assert_eq!(len_at(&ev, "breadcrumbs"), 1, "unknown kinds add nothing");
     assert_eq!(
         str_at(&ev, "breadcrumbs.0.message").as_deref(),
         Some("crumb")
     );
+
+    scope(USER_CLEAR, "id".into(), "ignored".into());
+    assert!(message("after clear").is_some());
+    let ev = sdk.last_event();
+    assert!(at(&ev, "user.id").is_undefined(), "the user was cleared");
+    assert!(at(&ev, "user.email").is_undefined(), "the user was cleared");
+    assert!(
+        str_at(&ev, "user.session_id").is_some(),
+        "but not the session"
+    );
+    assert_eq!(str_at(&ev, "tags.route").as_deref(), Some("/home"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,49 +656,36 @@ fn options_are_read_and_clamped() {
     assert_eq!(o.max_batch_events, 2);
 }
 
-fn map_json(map: &monitor_sdk_core::Map) -> String {
-    let mut out = String::new();
-    map.write_json(&mut out);
-    out
-}
-
 #[wasm_bindgen_test]
-fn string_map_keeps_50_keys_as_strings() {
+fn release_and_environment_are_cut() {
     reset();
-    let map = string_map(&many_keys(1_000));
-    assert_eq!(map.len(), 50);
-    assert!(map.get("k0") == Some(&Value::from("v0")));
-    assert!(map.get("k49") == Some(&Value::from("v49")));
-    assert!(map.get("k50").is_none());
+    let o = from_js(&obj(&[
+        ("release", "r".repeat(1_000).into()),
+        ("environment", "é".repeat(1_000).into()),
+    ]));
+    let release = o.release.expect("release");
+    assert_eq!(release.chars().count(), 201, "200 chars plus '…'");
+    assert!(release.ends_with('…'));
+    let environment = o.environment.expect("environment");
+    assert_eq!(environment.chars().count(), 65, "64 chars plus '…'");
+    assert!(environment.starts_with("éé") && environment.ends_with('…'));
 
-    let mixed = obj(&[
-        ("id", "u1".into()),
-        ("age", 42.into()),
-        ("nested", obj(&[("a", 1.into())])),
-        ("gone", JsValue::NULL),
-        ("missing", JsValue::UNDEFINED),
-        ("sym", JsValue::symbol(Some("s"))),
-        ("bad", throwing_proxy()),
-    ]);
+    let o = from_js(&obj(&[
+        ("release", "r".repeat(200).into()),
+        ("environment", "e".repeat(64).into()),
+    ]));
+    assert_eq!(o.release, Some("r".repeat(200)), "200 chars are kept whole");
     assert_eq!(
-        map_json(&string_map(&mixed)),
-        r#"{"id":"u1","age":"42","nested":"{\"a\":1}","sym":"Symbol(s)","bad":""}"#
+        o.environment,
+        Some("e".repeat(64)),
+        "64 chars are kept whole"
     );
-}
 
-#[wasm_bindgen_test]
-fn string_map_of_non_objects_and_hostile_objects_is_empty() {
-    reset();
-    for (name, v) in [
-        ("undefined", JsValue::UNDEFINED),
-        ("null", JsValue::NULL),
-        ("string", "abc".into()),
-        ("number", 3.into()),
-        ("throwing proxy", throwing_proxy()),
-        ("revoked proxy", revoked_proxy()),
-    ] {
-        assert!(string_map(&v).is_empty(), "{name}");
-    }
+    // Every event carries them, so they are cut before the first event is encoded.
+    let sdk = Running::start(&[("release", "r".repeat(100_000).into())]);
+    assert!(message("m").is_some());
+    let release = str_at(&sdk.last_event(), "release").expect("release");
+    assert_eq!(release.chars().count(), 201);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -728,6 +874,54 @@ fn long_messages_and_deep_stacks_are_bounded() {
         describe(&e.frames[0]),
         "f49 @ https://a.test/app.js:Some(50):Some(1)"
     );
+}
+
+#[wasm_bindgen_test]
+fn an_error_with_a_long_message_keeps_its_frames() {
+    reset();
+    let short = generic(&js_sys::Error::new("m").into());
+    assert!(!short.frames.is_empty());
+    // Longer than the 32K parse limit: V8 repeats the message at the top of the stack.
+    for len in [32_768, 40_000, 200_000] {
+        let long: JsValue = js_sys::Error::new(&"m".repeat(len)).into();
+        let e = generic(&long);
+        assert_eq!(e.value.chars().count(), 8_193, "{len}");
+        assert_eq!(
+            e.frames.len(),
+            short.frames.len(),
+            "a {len}-char message cost frames"
+        );
+        assert!(
+            e.frames.iter().all(|f| !f.filename.contains("mmm")),
+            "the message became a frame"
+        );
+    }
+    // A long message with lines that look like frames: they are the message, not the stack.
+    let message = format!(
+        "{}\n    at fake (https://evil.test/x.js:1:1)",
+        "m".repeat(40_000)
+    );
+    let e = generic(&js_sys::TypeError::new(&message).into());
+    assert_eq!(e.ty, "TypeError");
+    assert!(!e.frames.is_empty());
+    assert!(
+        e.frames.iter().all(|f| !f.filename.contains("evil.test")),
+        "a line of the message became a frame"
+    );
+}
+
+#[wasm_bindgen_test]
+fn custom_errors_with_short_messages_keep_their_frames() {
+    reset();
+    let e = generic(&named_error("ValidationError", "bad input"));
+    assert_eq!(
+        (e.ty.as_str(), e.value.as_str()),
+        ("ValidationError", "bad input")
+    );
+    assert!(!e.frames.is_empty());
+    let e = generic(&reworded_error("bad input", "while saving: "));
+    assert_eq!(e.value, "while saving: bad input");
+    assert!(!e.frames.is_empty());
 }
 
 #[wasm_bindgen_test]
@@ -992,8 +1186,11 @@ fn every_hostile_value_becomes_a_valid_event() {
         let _ = capture_message(v.clone(), v.clone());
         let _ = track(v.clone(), v.clone());
         set_tag("hostile".into(), v.clone());
+        set_tag(v.clone(), v.clone());
+        set_user_field("hostile".into(), v.clone());
+        set_user_field(v.clone(), v.clone());
         add_breadcrumb(obj(&[("message", v.clone()), ("data", v.clone())]));
-        set_user(v.clone());
+        add_breadcrumb(v.clone());
     }
     let ids: Vec<String> = sdk
         .events()
@@ -1011,10 +1208,15 @@ fn every_hostile_value_becomes_a_valid_event() {
 fn messages_and_levels() {
     let sdk = Running::start(&[]);
     for (level, want) in [
-        (JsValue::from_str("warn"), "warning"),
-        ("fatal".into(), "fatal"),
+        (JsValue::from_str("fatal"), "fatal"),
+        ("error".into(), "error"),
+        ("warning".into(), "warning"),
+        ("info".into(), "info"),
         ("debug".into(), "debug"),
+        // No aliases: "warn" and "log" are unknown levels like any other.
+        ("warn".into(), "info"),
         ("log".into(), "info"),
+        ("Warning".into(), "info"),
         ("LOUD".into(), "info"),
         (JsValue::UNDEFINED, "info"),
         (3.into(), "info"),
@@ -1064,171 +1266,27 @@ fn track_names_and_data() {
         assert!(at(&sdk.last_event(), "data").is_undefined(), "{name}");
     }
 
-    assert_eq!(track("".into(), obj(&[])), None, "an empty name is refused");
     let seen = sdk.seen();
+    assert_eq!(track("".into(), obj(&[])), None, "an empty name is refused");
+    for (name, v) in hostile_values() {
+        if v.is_string() {
+            continue;
+        }
+        assert_eq!(
+            track(v, obj(&[])),
+            None,
+            "a name that is not a string ({name}) is refused"
+        );
+    }
     assert_eq!(
-        track(throwing_proxy(), obj(&[])),
+        track(boxed_string("boxed"), JsValue::UNDEFINED),
         None,
-        "an unprintable name is refused"
+        "a String object is not a string"
     );
-    assert_eq!(sdk.seen(), seen);
+    assert_eq!(sdk.seen(), seen, "refused names reach no hook");
     assert!(track("n".repeat(500).into(), JsValue::UNDEFINED).is_some());
     let name = str_at(&sdk.last_event(), "name").expect("name");
     assert_eq!(name.chars().count(), 201, "names are cut at 200 chars");
-}
-
-fn user_json() -> String {
-    with_sdk(|sdk| map_json(&sdk.client.scope.user)).expect("SDK running")
-}
-
-fn session_json() -> String {
-    let session = with_sdk(|sdk| match sdk.client.scope.user.get("session_id") {
-        Some(Value::String(s)) => s.clone(),
-        _ => String::new(),
-    });
-    let session = session.expect("SDK running");
-    assert!(is_event_id(&session), "session id {session:?}");
-    format!(r#""session_id":"{session}""#)
-}
-
-#[wasm_bindgen_test]
-fn set_user_replaces_the_user_but_keeps_the_session() {
-    let sdk = Running::start(&[("user", obj(&[("id", "from-init".into())]))]);
-    let session = session_json();
-    assert_eq!(user_json(), format!(r#"{{"id":"from-init",{session}}}"#));
-
-    set_user(obj(&[
-        ("id", "u1".into()),
-        ("email", "a@b.test".into()),
-        ("age", 42.into()),
-        ("nothing", JsValue::NULL),
-    ]));
-    assert_eq!(
-        user_json(),
-        format!(r#"{{"id":"u1","email":"a@b.test","age":"42",{session}}}"#)
-    );
-    assert!(capture_message("m".into(), JsValue::UNDEFINED).is_some());
-    let ev = sdk.last_event();
-    assert_eq!(str_at(&ev, "user.id").as_deref(), Some("u1"));
-    assert_eq!(str_at(&ev, "user.age").as_deref(), Some("42"));
-
-    // The page cannot replace the SDK's session id.
-    set_user(obj(&[("session_id", "page-value".into())]));
-    assert_eq!(user_json(), format!("{{{session}}}"));
-
-    for cleared in [
-        JsValue::NULL,
-        JsValue::UNDEFINED,
-        "u2".into(),
-        throwing_proxy(),
-    ] {
-        set_user(obj(&[("id", "u1".into())]));
-        set_user(cleared);
-        assert_eq!(user_json(), format!("{{{session}}}"));
-    }
-    set_user(many_keys(1_000));
-    assert_eq!(
-        with_sdk(|sdk| sdk.client.scope.user.len()),
-        Some(51),
-        "50 user keys plus the session id"
-    );
-}
-
-#[wasm_bindgen_test]
-fn the_session_id_lives_in_session_storage() {
-    const KEY: &str = "__monitor_sid";
-    let kept = "0123456789abcdef0123456789abcdef";
-    session_storage_set(KEY, kept);
-    {
-        let _sdk = Running::start(&[]);
-        assert_eq!(session_json(), format!(r#""session_id":"{kept}""#));
-    }
-    for broken in ["not-hex", "0123456789ABCDEF0123456789ABCDEG", ""] {
-        session_storage_set(KEY, broken);
-        let _sdk = Running::start(&[]);
-        let fresh = session_storage_get(KEY).expect("a fresh id is stored");
-        assert!(is_event_id(&fresh), "{fresh:?} replaced {broken:?}");
-        assert_eq!(session_json(), format!(r#""session_id":"{fresh}""#));
-    }
-}
-
-#[wasm_bindgen_test]
-fn tags_from_init_and_set_tag() {
-    let sdk = Running::start(&[("tags", obj(&[("a", "1".into()), ("b", 2.into())]))]);
-    set_tag("route".into(), "/home".into());
-    set_tag("count".into(), 3.into());
-    set_tag("obj".into(), obj(&[("x", 1.into())]));
-    set_tag("ignored-undefined".into(), JsValue::UNDEFINED);
-    set_tag(5.into(), "ignored-non-string-key".into());
-    set_tag("".into(), "ignored-empty-key".into());
-    set_tag("k".repeat(100).into(), "v".repeat(1_000).into());
-    assert!(capture_message("m".into(), JsValue::UNDEFINED).is_some());
-    let ev = sdk.last_event();
-    let tags = at(&ev, "tags");
-    let keys: Vec<String> = js_sys::Object::keys(&tags.clone().into())
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect();
-    let long_key = format!("{}…", "k".repeat(32));
-    assert_eq!(keys, ["a", "b", "route", "count", "obj", long_key.as_str()]);
-    assert_eq!(str_at(&tags, "b").as_deref(), Some("2"));
-    assert_eq!(str_at(&tags, "count").as_deref(), Some("3"));
-    assert_eq!(str_at(&tags, "obj").as_deref(), Some(r#"{"x":1}"#));
-    let long_value = str_at(&tags, &long_key).expect("long tag");
-    assert_eq!(long_value.chars().count(), 201);
-}
-
-#[wasm_bindgen_test]
-fn breadcrumbs_are_read_defensively_and_bounded() {
-    let sdk = Running::start(&[("maxBreadcrumbs", 3.into())]);
-    add_breadcrumb("not an object".into());
-    add_breadcrumb(JsValue::NULL);
-    add_breadcrumb(obj(&[]));
-    add_breadcrumb(obj(&[
-        ("category", "ui.click".into()),
-        ("message", "button#buy".into()),
-        ("level", "warning".into()),
-        ("timestamp", 1_000.5.into()),
-        ("data", obj(&[("x", 1.into())])),
-    ]));
-    add_breadcrumb(obj(&[
-        ("category", 5.into()),
-        ("level", "shout".into()),
-        ("timestamp", f64::INFINITY.into()),
-        ("data", Array::of1(&1.into()).into()),
-    ]));
-    add_breadcrumb(obj(&[
-        ("message", "big data".into()),
-        ("data", obj(&[("blob", "x".repeat(20_000).into())])),
-    ]));
-    assert!(capture_message("m".into(), JsValue::UNDEFINED).is_some());
-    let ev = sdk.last_event();
-    assert_eq!(
-        len_at(&ev, "breadcrumbs"),
-        3,
-        "maxBreadcrumbs keeps the newest 3"
-    );
-    let b0 = at(&ev, "breadcrumbs.0");
-    assert_eq!(str_at(&b0, "category").as_deref(), Some("ui.click"));
-    assert_eq!(str_at(&b0, "message").as_deref(), Some("button#buy"));
-    assert_eq!(str_at(&b0, "level").as_deref(), Some("warning"));
-    assert_eq!(num_at(&b0, "timestamp"), Some(1_000.5));
-    assert_eq!(num_at(&b0, "data.x"), Some(1.0));
-    let b1 = at(&ev, "breadcrumbs.1");
-    assert_eq!(str_at(&b1, "category").as_deref(), Some("manual"));
-    assert_eq!(str_at(&b1, "message").as_deref(), Some(""));
-    assert_eq!(str_at(&b1, "level").as_deref(), Some("info"));
-    assert!(
-        num_at(&b1, "timestamp").is_some_and(|t| t > 1e12),
-        "now() replaces Infinity"
-    );
-    assert!(
-        at(&b1, "data").is_undefined(),
-        "array data is not an object"
-    );
-    let b2 = at(&ev, "breadcrumbs.2");
-    assert_eq!(str_at(&b2, "message").as_deref(), Some("big data"));
-    assert!(at(&b2, "data").is_undefined(), "data over 16 KB is dropped");
 }
 
 #[wasm_bindgen_test]
@@ -1274,6 +1332,343 @@ fn dedupe_drops_an_immediately_repeated_error() {
         capture_exception(error).is_some(),
         "no dedupe without default integrations"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scope: user, tags, breadcrumbs (set field by field through `scope`)
+// ---------------------------------------------------------------------------------------------
+
+fn map_json(map: &monitor_sdk_core::Map) -> String {
+    let mut out = String::new();
+    map.write_json(&mut out);
+    out
+}
+
+fn user_json() -> String {
+    with_sdk(|sdk| map_json(&sdk.client.scope.user)).expect("SDK running")
+}
+
+fn tags_json() -> String {
+    with_sdk(|sdk| map_json(&sdk.client.scope.tags)).expect("SDK running")
+}
+
+fn session_json() -> String {
+    let session = with_sdk(|sdk| match sdk.client.scope.user.get("session_id") {
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    });
+    let session = session.expect("SDK running");
+    assert!(is_event_id(&session), "session id {session:?}");
+    format!(r#""session_id":"{session}""#)
+}
+
+/// Keys of a JSON object in the event, in order.
+fn keys_at(ev: &JsValue, path: &str) -> Vec<String> {
+    js_sys::Object::keys(&at(ev, path).into())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn init_leaves_the_user_and_tags_options_to_the_loader() {
+    // The loader applies `user` and `tags` through `scope` after init.
+    let sdk = Running::start(&[
+        ("user", obj(&[("id", "from-init".into())])),
+        ("tags", obj(&[("a", "1".into())])),
+    ]);
+    let session = session_json();
+    assert_eq!(user_json(), format!("{{{session}}}"));
+    assert_eq!(tags_json(), "{}");
+    assert!(message("m").is_some());
+    let ev = sdk.last_event();
+    assert_eq!(keys_at(&ev, "user"), ["session_id"]);
+    assert!(at(&ev, "tags").is_undefined(), "no tags, no tags object");
+}
+
+#[wasm_bindgen_test]
+fn user_fields_are_set_one_at_a_time_and_keep_the_session() {
+    let sdk = Running::start(&[]);
+    let session = session_json();
+    set_user_field("id".into(), "u1".into());
+    set_user_field("email".into(), "a@b.test".into());
+    set_user_field("age".into(), 42.into());
+    set_user_field("admin".into(), JsValue::TRUE);
+    set_user_field("plan".into(), obj(&[("tier", 2.into())]));
+    set_user_field("sym".into(), JsValue::symbol(Some("s")));
+    set_user_field("bad".into(), throwing_proxy());
+    // Skipped: null and undefined values, keys that are not strings, the empty key.
+    set_user_field("nothing".into(), JsValue::NULL);
+    set_user_field("missing".into(), JsValue::UNDEFINED);
+    set_user_field(5.into(), "number key".into());
+    set_user_field(boxed_string("boxed"), "String object key".into());
+    set_user_field("".into(), "empty key".into());
+    let fields = concat!(
+        r#""id":"u1","email":"a@b.test","age":"42","admin":"true","#,
+        r#""plan":"{\"tier\":2}","sym":"Symbol(s)","bad":"""#,
+    );
+    assert_eq!(user_json(), format!("{{{session},{fields}}}"));
+    assert!(message("m").is_some());
+    let ev = sdk.last_event();
+    assert_eq!(str_at(&ev, "user.id").as_deref(), Some("u1"));
+    assert_eq!(str_at(&ev, "user.age").as_deref(), Some("42"));
+    assert_eq!(str_at(&ev, "user.plan").as_deref(), Some(r#"{"tier":2}"#));
+
+    // A field set again is replaced in place; null does not delete it (the loader's
+    // setUser clears the user first).
+    set_user_field("id".into(), "u2".into());
+    set_user_field("id".into(), JsValue::NULL);
+    assert!(
+        user_json().contains(r#""id":"u2","email""#),
+        "{}",
+        user_json()
+    );
+
+    // The page cannot replace the SDK's session id, by any value.
+    for forged in ["page-value".into(), JsValue::from_f64(1.0), obj(&[])] {
+        set_user_field("session_id".into(), forged);
+        assert!(user_json().starts_with(&format!("{{{session},")));
+    }
+    scope(USER_FIELD, "session_id".into(), "page-value".into());
+    assert!(!user_json().contains("page-value"));
+
+    // Clearing the user keeps the session.
+    clear_user();
+    assert_eq!(user_json(), format!("{{{session}}}"));
+    assert!(message("after clear").is_some());
+    assert_eq!(keys_at(&sdk.last_event(), "user"), ["session_id"]);
+    clear_user();
+    assert_eq!(user_json(), format!("{{{session}}}"));
+}
+
+#[wasm_bindgen_test]
+fn user_fields_are_capped_in_number_and_length() {
+    let sdk = Running::start(&[]);
+    set_user_field("k".repeat(100).into(), "v".repeat(1_000).into());
+    set_user_field("id".into(), "é".repeat(256).into());
+    assert!(message("m").is_some());
+    let ev = sdk.last_event();
+    let long_key = format!("{}…", "k".repeat(64));
+    assert_eq!(
+        keys_at(&ev, "user"),
+        ["session_id", long_key.as_str(), "id"]
+    );
+    let value = str_at(&at(&ev, "user"), &long_key).expect("long user field");
+    assert_eq!(value.chars().count(), 257, "256 chars plus '…'");
+    assert_eq!(
+        str_at(&ev, "user.id"),
+        Some("é".repeat(256)),
+        "256 chars are kept whole"
+    );
+
+    // 50 keys at most, the session id among them: a loop in the page cannot grow every event.
+    clear_user();
+    for i in 0..1_000 {
+        set_user_field(format!("k{i}").into(), format!("v{i}").into());
+    }
+    let len = with_sdk(|sdk| sdk.client.scope.user.len());
+    assert_eq!(len, Some(50), "50 user keys, the session id included");
+    let user = user_json();
+    assert!(
+        user.contains(r#""k48":"v48""#) && !user.contains(r#""k49""#),
+        "{user}"
+    );
+    // A full user still takes new values for its keys, and keeps its session.
+    set_user_field("k0".into(), "changed".into());
+    assert!(user_json().contains(r#""k0":"changed""#));
+    assert!(user_json().contains(&session_json()));
+}
+
+#[wasm_bindgen_test]
+fn a_large_user_value_does_not_drop_every_event() {
+    let sdk = Running::start(&[]);
+    set_user_field("id".into(), "x".repeat(70_000).into());
+    assert!(
+        message("m").is_some(),
+        "the event was dropped as larger than one request"
+    );
+    let id = str_at(&sdk.last_event(), "user.id").expect("user.id");
+    assert_eq!(id.chars().count(), 257);
+}
+
+#[wasm_bindgen_test]
+fn the_session_id_lives_in_session_storage() {
+    const KEY: &str = "__monitor_sid";
+    let kept = "0123456789abcdef0123456789abcdef";
+    session_storage_set(KEY, kept);
+    {
+        let _sdk = Running::start(&[]);
+        assert_eq!(session_json(), format!(r#""session_id":"{kept}""#));
+    }
+    for broken in ["not-hex", "0123456789ABCDEF0123456789ABCDEG", ""] {
+        session_storage_set(KEY, broken);
+        let _sdk = Running::start(&[]);
+        let fresh = session_storage_get(KEY).expect("a fresh id is stored");
+        assert!(is_event_id(&fresh), "{fresh:?} replaced {broken:?}");
+        assert_eq!(session_json(), format!(r#""session_id":"{fresh}""#));
+    }
+}
+
+#[wasm_bindgen_test]
+fn tags_are_set_one_at_a_time_and_bounded() {
+    let sdk = Running::start(&[]);
+    set_tag("route".into(), "/home".into());
+    set_tag("count".into(), 3.into());
+    set_tag("obj".into(), obj(&[("x", 1.into())]));
+    set_tag("ignored-undefined".into(), JsValue::UNDEFINED);
+    set_tag(5.into(), "ignored-non-string-key".into());
+    set_tag("".into(), "ignored-empty-key".into());
+    set_tag("k".repeat(100).into(), "v".repeat(1_000).into());
+    set_tag("route".into(), "/checkout".into());
+    assert!(message("m").is_some());
+    let ev = sdk.last_event();
+    let tags = at(&ev, "tags");
+    let long_key = format!("{}…", "k".repeat(32));
+    assert_eq!(
+        keys_at(&ev, "tags"),
+        ["route", "count", "obj", long_key.as_str()]
+    );
+    assert_eq!(str_at(&tags, "route").as_deref(), Some("/checkout"));
+    assert_eq!(str_at(&tags, "count").as_deref(), Some("3"));
+    assert_eq!(str_at(&tags, "obj").as_deref(), Some(r#"{"x":1}"#));
+    let long_value = str_at(&tags, &long_key).expect("long tag");
+    assert_eq!(long_value.chars().count(), 201, "200 chars plus '…'");
+
+    // 50 tags at most; a full set still takes new values for its keys.
+    for i in 0..1_000 {
+        set_tag(format!("t{i}").into(), i.into());
+    }
+    assert_eq!(with_sdk(|sdk| sdk.client.scope.tags.len()), Some(50));
+    set_tag("route".into(), "/again".into());
+    assert!(message("m").is_some());
+    let ev = sdk.last_event();
+    assert_eq!(keys_at(&ev, "tags").len(), 50);
+    assert_eq!(str_at(&ev, "tags.route").as_deref(), Some("/again"));
+    assert_eq!(str_at(&ev, "tags.t45").as_deref(), Some("45"));
+    assert!(at(&ev, "tags.t46").is_undefined());
+}
+
+#[wasm_bindgen_test]
+fn breadcrumbs_are_read_defensively_and_bounded() {
+    let sdk = Running::start(&[("maxBreadcrumbs", 3.into())]);
+    add_breadcrumb("not an object".into());
+    add_breadcrumb(JsValue::NULL);
+    add_breadcrumb(obj(&[]));
+    add_breadcrumb(obj(&[
+        ("category", "ui.click".into()),
+        ("message", "button#buy".into()),
+        ("level", "warning".into()),
+        ("timestamp", 1_000.5.into()),
+        ("data", obj(&[("x", 1.into())])),
+    ]));
+    add_breadcrumb(obj(&[
+        ("category", 5.into()),
+        ("level", "shout".into()),
+        ("timestamp", f64::INFINITY.into()),
+        ("data", Array::of1(&1.into()).into()),
+    ]));
+    add_breadcrumb(obj(&[
+        ("message", "big data".into()),
+        ("level", "warn".into()),
+        // {"blob":"…"}: 2,049 bytes of JSON, one over the limit.
+        ("data", obj(&[("blob", "x".repeat(2_038).into())])),
+    ]));
+    assert!(capture_message("m".into(), JsValue::UNDEFINED).is_some());
+    let ev = sdk.last_event();
+    assert_eq!(
+        len_at(&ev, "breadcrumbs"),
+        3,
+        "maxBreadcrumbs keeps the newest 3"
+    );
+    let b0 = at(&ev, "breadcrumbs.0");
+    assert_eq!(str_at(&b0, "category").as_deref(), Some("ui.click"));
+    assert_eq!(str_at(&b0, "message").as_deref(), Some("button#buy"));
+    assert_eq!(str_at(&b0, "level").as_deref(), Some("warning"));
+    assert_eq!(num_at(&b0, "timestamp"), Some(1_000.5));
+    assert_eq!(num_at(&b0, "data.x"), Some(1.0));
+    let b1 = at(&ev, "breadcrumbs.1");
+    assert_eq!(str_at(&b1, "category").as_deref(), Some("manual"));
+    assert_eq!(str_at(&b1, "message").as_deref(), Some(""));
+    assert_eq!(str_at(&b1, "level").as_deref(), Some("info"));
+    assert!(
+        num_at(&b1, "timestamp").is_some_and(|t| t > 1e12),
+        "now() replaces Infinity"
+    );
+    assert!(
+        at(&b1, "data").is_undefined(),
+        "array data is not an object"
+    );
+    let b2 = at(&ev, "breadcrumbs.2");
+    assert_eq!(str_at(&b2, "message").as_deref(), Some("big data"));
+    assert_eq!(
+        str_at(&b2, "level").as_deref(),
+        Some("info"),
+        "\"warn\" is no level"
+    );
+    assert!(at(&b2, "data").is_undefined(), "data over 2 KB is dropped");
+
+    add_breadcrumb(obj(&[
+        ("message", "m".repeat(5_000).into()),
+        ("data", obj(&[("blob", "x".repeat(2_037).into())])),
+    ]));
+    assert!(capture_message("m".into(), JsValue::UNDEFINED).is_some());
+    let b2 = at(&sdk.last_event(), "breadcrumbs.2");
+    let message = str_at(&b2, "message").expect("message");
+    assert_eq!(message.chars().count(), 1_025, "1,024 chars plus '…'");
+    assert_eq!(
+        str_at(&b2, "data.blob").map(|b| b.len()),
+        Some(2_037),
+        "2 KB of data JSON is kept"
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_event_too_large_with_its_breadcrumbs_is_sent_without_them() {
+    let sdk = Running::start(&[]);
+    set_tag("kept".into(), "yes".into());
+    for i in 0..3 {
+        add_breadcrumb(obj(&[("message", format!("small {i}").into())]));
+    }
+    assert!(message("with a short trail").is_some());
+    assert_eq!(len_at(&sdk.last_event(), "breadcrumbs"), 3);
+
+    // A noisy console: 100 breadcrumbs of 1 KB messages and 2 KB data, about 300 KB.
+    for i in 0..100 {
+        add_breadcrumb(obj(&[
+            ("category", "console".into()),
+            ("message", format!("{i}: {}", "x".repeat(1_000)).into()),
+            ("data", obj(&[("arg", "y".repeat(2_000).into())])),
+        ]));
+    }
+    let id = capture_exception(js_sys::Error::new("after a noisy console").into())
+        .expect("the error was dropped as larger than one request");
+    let ev = sdk.last_event();
+    assert_eq!(str_at(&ev, "event_id"), Some(id));
+    assert!(
+        at(&ev, "breadcrumbs").is_undefined(),
+        "the trail that did not fit is left out"
+    );
+    assert_eq!(
+        str_at(&ev, "exception.values.0.value").as_deref(),
+        Some("after a noisy console")
+    );
+    assert_eq!(str_at(&ev, "tags.kept").as_deref(), Some("yes"));
+    assert!(str_at(&ev, "page.url").is_some());
+    assert!(sdk.host.requests().is_empty());
+    close();
+    let sizes = sdk.host.beacon_sizes();
+    assert!(sizes.len() == 1 && sizes[0] <= 60_000, "{sizes:?}");
+
+    // Later events fit again once the trail is short again.
+    let sdk = Running::start(&[("maxBreadcrumbs", 10.into())]);
+    for i in 0..20 {
+        add_breadcrumb(obj(&[
+            ("message", format!("{i}: {}", "x".repeat(1_000)).into()),
+            ("data", obj(&[("arg", "y".repeat(2_000).into())])),
+        ]));
+    }
+    assert!(message("ten crumbs fit").is_some());
+    assert_eq!(len_at(&sdk.last_event(), "breadcrumbs"), 10);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1356,14 +1751,15 @@ fn a_hook_that_calls_back_into_the_sdk_is_refused_not_panicking() {
         log.push(format!("{:?}", track("inner".into(), JsValue::UNDEFINED)));
         let early: JsValue = Array::of2(&plain_event("error"), &1.into()).into();
         log.push(format!("{:?}", capture_early_error(early)));
-        set_user(obj(&[("id", "from-hook".into())]));
+        set_user_field("id".into(), "from-hook".into());
+        clear_user();
         set_tag("from".into(), "hook".into());
         add_breadcrumb(obj(&[("message", "from hook".into())]));
         let ev = error_event("error", &obj(&[("error", js_sys::Error::new("e").into())]));
         log.push(format!("{:?}", cap(DOM_EVENT, ev, JsValue::UNDEFINED)));
         let host = make_host(&JsValue::UNDEFINED);
         log.push(format!("{}", init(quiet_options(&[]), host.into())));
-        answer(200, None);
+        on_response(1, 200, f64::NAN);
         tick();
         page_leave();
         close();
@@ -1390,6 +1786,7 @@ fn a_hook_that_calls_back_into_the_sdk_is_refused_not_panicking() {
     // close() inside the hook was refused like the rest: the SDK still works afterwards.
     let user = user_json();
     assert!(!user.contains("from-hook"), "{user}");
+    assert_eq!(tags_json(), "{}");
     assert!(capture_message("after".into(), JsValue::UNDEFINED).is_some());
     assert_eq!(queued(), 2);
 }
@@ -1485,7 +1882,7 @@ fn early_errors_keep_their_time_and_original_mechanism() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sending: host.send, the timer, answers, beacons
+// Sending: host.send, the timer, answers
 // ---------------------------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
@@ -1501,6 +1898,11 @@ fn flush_step_sends_one_batch_at_a_time() {
     let before = js_sys::Date::now();
     assert!(flush_step(), "a request is in flight");
     assert_eq!(queued(), 0, "the batch is in flight");
+    assert_eq!(
+        in_flight(),
+        Some(sdk.host.last_id()),
+        "send got the request id"
+    );
     assert!(message("c").is_some());
     assert!(flush_step(), "still in flight");
     let requests = sdk.host.requests();
@@ -1518,10 +1920,8 @@ fn flush_step_sends_one_batch_at_a_time() {
     assert_eq!(str_at(body, "events.0.message").as_deref(), Some("a"));
     assert_eq!(str_at(body, "events.1.name").as_deref(), Some("b"));
 
-    answer(200, None);
-    assert!(with_sdk(|sdk| sdk.client.in_flight_id())
-        .flatten()
-        .is_none());
+    sdk.host.answer(200, None);
+    assert_eq!(in_flight(), None);
     assert_eq!(queued(), 1, "c waits for its batch");
     assert!(flush_step(), "the next batch goes out");
     assert_eq!(sdk.host.fetched().len(), 2);
@@ -1529,15 +1929,67 @@ fn flush_step_sends_one_batch_at_a_time() {
         str_at(&sdk.host.fetched()[1], "events.0.message").as_deref(),
         Some("c")
     );
-    answer(204, None);
+    sdk.host.answer(204, None);
     assert_eq!(queued(), 0);
     assert!(!flush_step(), "nothing in flight, nothing queued");
-    answer(200, None);
+    sdk.host.answer(200, None);
     assert_eq!(
         sdk.host.requests().len(),
         2,
         "a stray answer changes nothing"
     );
+}
+
+#[wasm_bindgen_test]
+fn request_ids_start_at_a_random_value() {
+    let mut first_ids = Vec::new();
+    for _ in 0..4 {
+        let sdk = Running::start(&[]);
+        assert!(message("m").is_some());
+        assert!(flush_step());
+        first_ids.push(sdk.host.last_id());
+    }
+    first_ids.sort_unstable();
+    first_ids.dedup();
+    assert!(
+        first_ids.len() >= 2,
+        "four SDKs all started at request id {first_ids:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn only_the_answer_to_the_request_in_flight_settles_it() {
+    let sdk = Running::start(&[]);
+    assert!(message("a").is_some());
+    assert!(flush_step());
+    let id = sdk.host.last_id();
+    assert_eq!(in_flight(), Some(id));
+    for wrong in [id.wrapping_add(1), id.wrapping_sub(1), 0, u32::MAX] {
+        for status in [200, 503, 0] {
+            on_response(wrong, status, f64::NAN);
+            assert_eq!(in_flight(), Some(id), "answer {status} to request {wrong}");
+            assert_eq!(queued(), 0, "answer {status} to request {wrong}");
+        }
+    }
+    sdk.host.answer(200, None);
+    assert_eq!(in_flight(), None);
+    // A repeated answer to a settled request changes nothing.
+    sdk.host.answer(503, None);
+    assert_eq!(queued(), 0, "a second answer re-queued a delivered batch");
+
+    assert!(message("b").is_some());
+    assert!(flush_step());
+    let next = sdk.host.last_id();
+    assert_ne!(next, id, "each request has its own id");
+    on_response(id, 200, f64::NAN);
+    assert_eq!(
+        in_flight(),
+        Some(next),
+        "the previous id settled the next request"
+    );
+    sdk.host.answer(500, None);
+    assert_eq!(in_flight(), None);
+    assert_eq!(queued(), 1);
 }
 
 #[wasm_bindgen_test]
@@ -1548,6 +2000,13 @@ fn the_tunnel_receives_the_same_body() {
     let requests = sdk.host.requests();
     assert_eq!(requests[0].0, "/monitor-tunnel?key=k&project_id=1");
     assert_eq!(len_at(&requests[0].1, "events"), 1);
+    page_leave();
+    assert!(message("b").is_some());
+    page_leave();
+    let requests = sdk.host.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].2, "a beacon");
+    assert_eq!(requests[1].0, "/monitor-tunnel?key=k&project_id=1");
 }
 
 #[wasm_bindgen_test]
@@ -1588,7 +2047,7 @@ async fn the_flush_interval_is_scheduled_through_the_host() {
     let fetched = sdk.host.fetched();
     assert_eq!(fetched.len(), 1, "the timer sent the batch");
     assert_eq!(len_at(&fetched[0], "events"), 2);
-    answer(200, None);
+    sdk.host.answer(200, None);
     assert_eq!(sdk.host.delays().len(), 2, "nothing left to wait for");
 }
 
@@ -1598,7 +2057,7 @@ async fn a_429_keeps_the_events_and_honours_retry_after() {
     let sdk = Running::start(&[("flushInterval", 10.into())]);
     assert!(message("limited").is_some());
     assert!(flush_step());
-    answer(429, Some(7.0));
+    sdk.host.answer(429, Some(7.0));
     assert_eq!(queued(), 1, "kept for later");
     assert!(!flush_step(), "no request while rate-limited");
     let _ = sleep(20).await;
@@ -1623,11 +2082,11 @@ fn retry_after_values_are_bounded() {
         (Some(1e12), 3_600.0),
     ] {
         for status in [429, 503] {
-            let _sdk = Running::start(&[("flushInterval", 0.into())]);
+            let sdk = Running::start(&[("flushInterval", 0.into())]);
             assert!(message("m").is_some());
-            assert!(with_sdk(|s| s.client.in_flight_id()).flatten().is_some());
+            assert!(in_flight().is_some(), "sent at once");
             let sent = js_sys::Date::now();
-            answer(status, retry_after);
+            sdk.host.answer(status, retry_after);
             assert_eq!(queued(), 1);
             let wake = with_sdk(|s| s.client.next_wakeup())
                 .flatten()
@@ -1660,15 +2119,32 @@ fn answers_that_drop_or_keep_the_batch() {
         (65_736, 1),
         (u32::MAX, 1),
     ] {
-        let _sdk = Running::start(&[]);
+        let sdk = Running::start(&[]);
         assert!(message("m").is_some());
         assert!(flush_step());
-        answer(status, None);
+        sdk.host.answer(status, None);
         assert_eq!(queued(), kept, "status {status}");
-        assert!(with_sdk(|sdk| sdk.client.in_flight_id())
-            .flatten()
-            .is_none());
+        assert_eq!(in_flight(), None, "status {status}");
     }
+}
+
+#[wasm_bindgen_test]
+fn a_failed_batch_is_retried_three_times_then_dropped() {
+    let sdk = Running::start(&[]);
+    assert!(message("m").is_some());
+    for attempt in 1..=3 {
+        // Each attempt after the 5 s back-off: a later clock, passed to the client directly.
+        with_sdk(|s| {
+            s.client
+                .flush(js_sys::Date::now() + 10_000.0 * f64::from(attempt))
+        });
+        assert!(in_flight().is_some(), "attempt {attempt}");
+        sdk.host.answer(500, None);
+        assert_eq!(queued(), u32::from(attempt < 3), "after attempt {attempt}");
+    }
+    assert_eq!(sdk.host.fetched().len(), 3);
+    let ids = sdk.host.ids();
+    assert!(ids[0] != ids[1] && ids[1] != ids[2], "{ids:?}");
 }
 
 #[wasm_bindgen_test]
@@ -1694,6 +2170,71 @@ fn a_host_that_refuses_or_throws_keeps_the_events() {
 }
 
 #[wasm_bindgen_test]
+fn a_host_that_calls_back_into_the_sdk_is_refused() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    let sdk = Running::start(&[("flushInterval", 10.into())]);
+    let log: Rc<RefCell<Vec<String>>> = Rc::default();
+    let sent_id: Rc<Cell<Option<u32>>> = Rc::default();
+    let send_log = log.clone();
+    let send_id = sent_id.clone();
+    let send: Closure<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue> =
+        Closure::new(move |_url, _body, id: JsValue| {
+            let id = id.as_f64().expect("a numeric id") as u32;
+            send_id.set(Some(id));
+            let mut log = send_log.borrow_mut();
+            log.push(format!("{:?}", message("from send")));
+            on_response(id, 200, f64::NAN);
+            tick();
+            page_leave();
+            log.push(format!("{} {}", flush_step(), queued()));
+            JsValue::TRUE
+        });
+    let beacon_log = log.clone();
+    let beacon: Closure<dyn FnMut(JsValue, JsValue) -> JsValue> =
+        Closure::new(move |_url, _body| {
+            let mut log = beacon_log.borrow_mut();
+            log.push(format!("beacon {:?} {}", message("from beacon"), queued()));
+            close();
+            JsValue::TRUE
+        });
+    let schedule_log = log.clone();
+    let schedule: Closure<dyn FnMut(JsValue)> = Closure::new(move |_ms| {
+        let mut log = schedule_log.borrow_mut();
+        log.push(format!("{:?}", capture_exception("from schedule".into())));
+    });
+    Reflect::set(&sdk.host, &"send".into(), send.as_ref()).expect("set send");
+    Reflect::set(&sdk.host, &"beacon".into(), beacon.as_ref()).expect("set beacon");
+    Reflect::set(&sdk.host, &"schedule".into(), schedule.as_ref()).expect("set schedule");
+
+    assert!(message("outer").is_some());
+    assert!(flush_step());
+    assert_eq!(*log.borrow(), ["None", "None", "false 0"]);
+    let id = sent_id.get().expect("send was called");
+    assert_eq!(
+        in_flight(),
+        Some(id),
+        "the on_response from inside send was refused"
+    );
+    on_response(id, 200, f64::NAN);
+    assert_eq!(queued(), 0);
+
+    assert!(message("left").is_some());
+    page_leave();
+    assert_eq!(
+        log.borrow().last().map(String::as_str),
+        Some("beacon None 0")
+    );
+    assert!(is_enabled(), "close() from inside beacon was refused");
+    assert_eq!(sdk.seen(), 2);
+    close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Beacons: leaving the page, close
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
 fn leaving_the_page_hands_the_queue_to_the_beacon() {
     let sdk = Running::start(&[]);
     for i in 0..2 {
@@ -1704,82 +2245,190 @@ fn leaving_the_page_hands_the_queue_to_the_beacon() {
     let requests = sdk.host.requests();
     assert_eq!(requests.len(), 1);
     let (url, body, beacon) = &requests[0];
-    assert!(beacon);
+    assert!(beacon, "host.beacon, not host.send");
     assert_eq!(url, INGEST_URL);
     assert_eq!(len_at(body, "events"), 2);
+    assert_eq!(in_flight(), None, "no answer comes for a beacon");
     page_leave();
     assert_eq!(sdk.host.requests().len(), 1, "nothing queued, nothing sent");
 }
 
 #[wasm_bindgen_test]
-fn a_refused_beacon_keeps_the_events() {
-    let sdk = Running::start(&[]);
-    sdk.host.set_send_result(&JsValue::FALSE);
-    assert!(message("x").is_some());
-    page_leave();
-    assert_eq!(queued(), 1, "kept for when the page comes back (bfcache)");
-    assert_eq!(sdk.host.beaconed().len(), 1);
-}
-
-#[wasm_bindgen_test]
-fn close_sends_everything_by_beacon_in_requests_under_60_kb() {
+fn leaving_the_page_sends_one_batch_per_call() {
+    // The browser caps keepalive data in flight at 64 KiB: one batch (at most 60 KB) per call.
     let sdk = Running::start(&[]);
     for i in 0..20 {
-        let text = format!("{i}:{}", "x".repeat(5_000));
-        assert!(message(&text).is_some());
+        assert!(message(&format!("{i}:{}", "x".repeat(5_000))).is_some());
     }
-    close();
-    assert!(!is_enabled());
+    page_leave();
     let sizes = sdk.host.beacon_sizes();
-    assert!(sizes.len() >= 2, "{sizes:?}");
-    assert!(sizes.iter().all(|s| *s <= 60_000), "{sizes:?}");
-    let events: u32 = sdk
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
+    assert!(sizes[0] <= 60_000, "{sizes:?}");
+    let first = len_at(&sdk.host.beaconed()[0], "events");
+    assert_eq!(queued(), 20 - first, "the rest stays queued");
+    while queued() > 0 {
+        let before = queued();
+        page_leave();
+        assert!(queued() < before, "each call sends a batch");
+    }
+    let sizes = sdk.host.beacon_sizes();
+    assert!(
+        sizes.len() >= 2 && sizes.iter().all(|s| *s <= 60_000),
+        "{sizes:?}"
+    );
+    let events: Vec<String> = sdk
         .host
         .beaconed()
         .iter()
-        .map(|b| len_at(b, "events"))
-        .sum();
-    assert_eq!(events, 20);
+        .flat_map(|b| {
+            (0..len_at(b, "events")).map(move |i| {
+                let text = str_at(b, &format!("events.{i}.message")).expect("message");
+                text.split(':').next().unwrap_or_default().to_string()
+            })
+        })
+        .collect();
+    let want: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+    assert_eq!(events, want, "every event once, oldest first");
 }
 
 #[wasm_bindgen_test]
-fn a_host_that_calls_back_into_the_sdk_is_refused() {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let sdk = Running::start(&[("flushInterval", 10.into())]);
-    let log: Rc<RefCell<Vec<String>>> = Rc::default();
-    let send_log = log.clone();
-    let send: Closure<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue> =
-        Closure::new(move |_url, _body, _beacon| {
-            let mut log = send_log.borrow_mut();
-            log.push(format!("{:?}", message("from send")));
-            answer(200, None);
-            tick();
-            page_leave();
-            log.push(format!("{} {}", flush_step(), queued()));
-            JsValue::TRUE
-        });
-    let schedule_log = log.clone();
-    let schedule: Closure<dyn FnMut(JsValue)> = Closure::new(move |_ms| {
-        let mut log = schedule_log.borrow_mut();
-        log.push(format!("{:?}", capture_exception("from schedule".into())));
-    });
-    Reflect::set(&sdk.host, &"send".into(), send.as_ref()).expect("set send");
-    Reflect::set(&sdk.host, &"schedule".into(), schedule.as_ref()).expect("set schedule");
-
-    assert!(message("outer").is_some());
+fn leaving_the_page_while_a_request_is_in_flight_beacons_the_rest() {
+    let sdk = Running::start(&[]);
+    assert!(message("in flight").is_some());
     assert!(flush_step());
-    assert_eq!(*log.borrow(), ["None", "None", "false 0"]);
-    assert!(
-        with_sdk(|sdk| sdk.client.in_flight_id())
-            .flatten()
-            .is_some(),
-        "the on_response from inside send was refused"
+    let id = sdk.host.last_id();
+    assert!(message("queued").is_some());
+    page_leave();
+    let beaconed = sdk.host.beaconed();
+    assert_eq!(beaconed.len(), 1);
+    assert_eq!(len_at(&beaconed[0], "events"), 1);
+    assert_eq!(
+        str_at(&beaconed[0], "events.0.message").as_deref(),
+        Some("queued")
     );
-    answer(200, None);
+    assert_eq!(
+        in_flight(),
+        Some(id),
+        "the fetch in flight is still awaited"
+    );
+    sdk.host.answer(200, None);
     assert_eq!(queued(), 0);
-    assert_eq!(sdk.seen(), 1);
+}
+
+#[wasm_bindgen_test]
+fn a_refused_or_throwing_beacon_keeps_the_events() {
+    for (name, result) in [
+        ("false", JsValue::FALSE),
+        ("undefined", JsValue::UNDEFINED),
+        ("a truthy non-boolean", "yes".into()),
+        ("throws", JsValue::TRUE),
+    ] {
+        let sdk = Running::start(&[]);
+        if name == "throws" {
+            sdk.host.set_beacon_throws(true);
+        } else {
+            sdk.host.set_beacon_result(&result);
+        }
+        assert!(message("x").is_some());
+        page_leave();
+        assert_eq!(
+            queued(),
+            1,
+            "{name}: kept for when the page comes back (bfcache)"
+        );
+        assert_eq!(sdk.host.beaconed().len(), 1, "{name}");
+        // The page came back: the next batch carries it.
+        assert!(flush_step(), "{name}");
+        assert_eq!(len_at(&sdk.host.fetched()[0], "events"), 1, "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn leaving_the_page_after_a_network_error_still_uses_the_beacon() {
+    for status in [0, 408, 500] {
+        let sdk = Running::start(&[]);
+        assert!(message("m").is_some());
+        assert!(flush_step());
+        sdk.host.answer(status, None);
+        assert_eq!(queued(), 1);
+        assert!(
+            !flush_step(),
+            "{status}: the SDK backs off before fetching again"
+        );
+        page_leave();
+        assert_eq!(
+            sdk.host.beaconed().len(),
+            1,
+            "{status}: the back-off kept the events from the last chance to send them"
+        );
+        assert_eq!(queued(), 0, "{status}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn leaving_the_page_honours_the_collectors_retry_after() {
+    for status in [429, 503] {
+        let sdk = Running::start(&[]);
+        assert!(message("m").is_some());
+        assert!(flush_step());
+        sdk.host.answer(status, Some(30.0));
+        page_leave();
+        assert!(
+            sdk.host.beaconed().is_empty(),
+            "{status}: a beacon while the collector asked to wait"
+        );
+        assert_eq!(queued(), 1, "{status}");
+        close();
+        assert!(sdk.host.beaconed().is_empty(), "{status}: nor at close");
+    }
+}
+
+#[wasm_bindgen_test]
+fn close_hands_one_batch_to_the_beacon() {
+    let sdk = Running::start(&[]);
+    assert!(message("a").is_some());
+    assert!(message("b").is_some());
     close();
+    assert!(!is_enabled());
+    let beaconed = sdk.host.beaconed();
+    assert_eq!(beaconed.len(), 1);
+    assert_eq!(len_at(&beaconed[0], "events"), 2);
+    assert!(sdk.host.fetched().is_empty());
+
+    // More than one request holds: one batch goes (the keepalive quota), the rest is lost
+    // with the SDK. The loader's close() flushes by fetch before this.
+    let sdk = Running::start(&[]);
+    for i in 0..20 {
+        assert!(message(&format!("{i}:{}", "x".repeat(5_000))).is_some());
+    }
+    close();
+    let sizes = sdk.host.beacon_sizes();
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
+    assert!(sizes[0] <= 60_000, "{sizes:?}");
+    assert_eq!(queued(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn chromium_takes_a_page_leave_beacon() {
+    // The real sendBeacon (to a blocked port: nothing leaves the machine). A beacon over the
+    // 64 KiB keepalive quota would be refused and its events kept queued. First let earlier
+    // tests' keepalive requests fail and free the quota.
+    let _ = sleep(100).await;
+    let sdk = Running::start(&[]);
+    sdk.host.set_real_beacon(true);
+    for i in 0..20 {
+        assert!(message(&format!("{i}:{}", "x".repeat(5_000))).is_some());
+    }
+    page_leave();
+    let sizes = sdk.host.beacon_sizes();
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
+    let sent = len_at(&sdk.host.beaconed()[0], "events");
+    assert_eq!(
+        queued(),
+        20 - sent,
+        "Chromium refused a {} byte beacon",
+        sizes[0]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1788,120 +2437,88 @@ fn a_host_that_calls_back_into_the_sdk_is_refused() {
 // ---------------------------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
-#[ignore = "BUG: the answer to the previous SDK's request settles the new SDK's request"]
-fn a_late_answer_after_re_init_does_not_settle_the_new_request() {
+#[ignore = "bug: a failed init still replaces the running SDK's global (host.global an object)"]
+fn a_failed_init_keeps_the_running_sdks_global() {
     let sdk = Running::start(&[]);
-    assert!(message("old").is_some());
-    assert!(flush_step());
-    // close() and init again while the first request is in flight (the loader's close() does
-    // this when flush() times out), then send from the new SDK.
-    close();
-    sdk.reinit(&[]);
-    assert!(message("new").is_some());
-    assert!(flush_step());
-    assert_eq!(sdk.host.fetched().len(), 2);
-    // The loader reports the old request's 200: that says nothing about the new one.
-    answer(200, None);
-    assert!(
-        with_sdk(|s| s.client.in_flight_id()).flatten().is_some(),
-        "the new request was marked delivered by the old answer"
+    // init sets the global before it checks the DSN.
+    let host = obj(&[("global", fake_global())]);
+    assert!(!init(obj(&[("dsn", "nope".into())]), host));
+    assert!(is_enabled());
+    assert!(message("m").is_some());
+    let href = str_at(&js_sys::global().into(), "location.href");
+    assert_eq!(
+        str_at(&sdk.last_event(), "page.url"),
+        href,
+        "events now describe the failed init's global"
     );
-    // The new request fails: its event must come back to the queue.
-    answer(503, None);
-    assert_eq!(queued(), 1, "the new SDK's event was lost");
-}
-
-#[wasm_bindgen_test]
-#[ignore = "BUG: a long breadcrumb trail makes every later event too large to send"]
-fn long_breadcrumbs_do_not_make_every_event_too_large() {
-    let _sdk = Running::start(&[]);
-    for i in 0..100 {
-        let message = format!("{i}: {}", "x".repeat(1_000));
-        add_breadcrumb(obj(&[
-            ("category", "console".into()),
-            ("message", message.into()),
-        ]));
-    }
     assert!(
-        capture_exception(js_sys::Error::new("after a noisy console").into()).is_some(),
-        "the error was dropped as larger than one request"
+        str_at(&sdk.last_event(), "browser.user_agent").is_some(),
+        "the browser context is gone"
     );
 }
 
 #[wasm_bindgen_test]
-#[ignore = "BUG: user values are not cut, so one large value drops every later event"]
-fn a_large_user_value_does_not_drop_every_event() {
-    let _sdk = Running::start(&[]);
-    set_user(obj(&[("id", "x".repeat(70_000).into())]));
-    assert!(
-        message("m").is_some(),
-        "the event was dropped as larger than one request"
-    );
-}
-
-#[wasm_bindgen_test]
-#[ignore = "BUG: a message over 32K chars leaves no room for the stack's frames"]
-fn an_error_with_a_long_message_keeps_its_frames() {
+#[ignore = "bug: an error whose long message was changed after creation still loses its frames"]
+fn a_reworded_error_with_a_long_message_keeps_its_frames() {
     reset();
-    let short: JsValue = js_sys::Error::new("m").into();
-    assert!(!generic(&short).frames.is_empty());
-    let long: JsValue = js_sys::Error::new(&"m".repeat(40_000)).into();
-    assert!(
-        !generic(&long).frames.is_empty(),
+    // V8 fixes the stack's `Name: message` line when the error is created; a handler that
+    // adds context to the message (`error.message = 'while saving: ' + error.message`) makes
+    // it differ from `message`, so it is not stripped and a long one fills the 32K cut.
+    let short = generic(&reworded_error("m", "while saving: "));
+    assert!(!short.frames.is_empty());
+    let long = generic(&reworded_error(&"m".repeat(40_000), "while saving: "));
+    assert!(long.value.starts_with("while saving: mmm"));
+    assert_eq!(
+        long.frames.len(),
+        short.frames.len(),
         "the 32K stack cut kept only the message line"
     );
 }
 
 #[wasm_bindgen_test]
-#[ignore = "BUG: beacons past the browser's 64 KiB keepalive quota are refused"]
-fn leaving_the_page_sends_more_than_64_kib() {
+#[ignore = "bug: leaving the page while a large fetch is in flight sends nothing (64 KiB quota)"]
+async fn leaving_the_page_during_a_large_fetch_still_sends_the_queue() {
+    // Chromium counts the keepalive fetch in flight and the beacon against one 64 KiB quota:
+    // a beacon of up to 60 KB next to a fetch of up to 60 KB is refused, and what it carried
+    // is lost when the page goes away.
+    // First let earlier tests' keepalive requests fail and free the quota.
+    let _ = sleep(100).await;
     let sdk = Running::start(&[]);
+    sdk.host.set_real_fetch(true);
     sdk.host.set_real_beacon(true);
-    for i in 0..20 {
-        let text = format!("{i}:{}", "x".repeat(5_000));
-        assert!(message(&text).is_some());
+    for i in 0..22 {
+        assert!(message(&format!("{i}:{}", "x".repeat(5_000))).is_some());
     }
+    assert!(flush_step(), "a large batch is in flight");
+    let left = queued();
+    assert!(left > 0);
     page_leave();
-    assert_eq!(
-        queued(),
-        0,
-        "Chromium refused the second beacon: in-flight keepalive data is capped at 64 KiB"
+    assert_eq!(sdk.host.beaconed().len(), 1);
+    assert!(
+        queued() < left,
+        "Chromium refused the beacon: {left} events stay queued as the page goes away"
     );
 }
 
 #[wasm_bindgen_test]
-#[ignore = "BUG?: leaving the page within 5 s of a network error sends no beacon"]
-fn leaving_the_page_after_a_network_error_still_uses_the_beacon() {
-    let sdk = Running::start(&[]);
-    assert!(message("m").is_some());
-    assert!(flush_step());
-    answer(0, None);
-    assert_eq!(queued(), 1);
-    page_leave();
+#[ignore = "bug: user/tag caps count chars, not bytes: within them every event can be too large"]
+fn a_full_user_and_tags_in_multibyte_text_do_not_drop_every_event() {
+    let _sdk = Running::start(&[]);
+    // Within every cap (49 user fields of 256 chars, 20 tags of 200 chars), but 4 bytes a
+    // char: about 50 KB of user and 16 KB of tags, more than one request holds.
+    for i in 0..49 {
+        set_user_field(format!("field{i}").into(), "😀".repeat(256).into());
+    }
+    for i in 0..20 {
+        set_tag(format!("tag{i}").into(), "😀".repeat(200).into());
+    }
     assert_eq!(
-        sdk.host.beaconed().len(),
-        1,
-        "flush_beacon gives up while backing off, so the events die with the page"
-    );
-}
-
-#[wasm_bindgen_test]
-#[ignore = "BUG: a failed init still replaces the running SDK's global object"]
-fn a_broken_re_init_keeps_the_running_sdks_page_access() {
-    let sdk = Running::start(&[]);
-    // A host without `global`, and a DSN that makes init fail.
-    assert!(!init(obj(&[("dsn", "nope".into())]), obj(&[])));
-    assert!(is_enabled());
-    set_user(obj(&[("id", "u1".into())]));
-    assert!(message("m").is_some());
-    let ev = sdk.last_event();
-    assert_eq!(
-        str_at(&ev, "user.id").as_deref(),
-        Some("u1"),
-        "setUser found no Object.keys"
+        with_sdk(|sdk| (sdk.client.scope.user.len(), sdk.client.scope.tags.len())),
+        Some((50, 20)),
+        "every field was kept"
     );
     assert!(
-        str_at(&ev, "page.url").is_some(),
-        "the page context is gone"
+        message("m").is_some(),
+        "the event was dropped as larger than one request"
     );
 }

@@ -1,6 +1,6 @@
 //! Fixtures for the browser tests: hostile JS values, DOM events, a recording stand-in for the
-//! npm loader's `host` object (`global`, `send`, `schedule`, `process`), and a running-SDK
-//! guard that leaves the global state clean.
+//! npm loader's `host` object (`global`, `send`, `beacon`, `schedule`, `process`), and a
+//! running-SDK guard that leaves the global state clean.
 //!
 //! JS fixtures are inline JS modules rather than `Function::new_with_args`: the workspace builds
 //! js-sys without `unsafe-eval`, and a readable JS snippet says more about what a page does.
@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use js_sys::{Object, Reflect, JSON};
 use monitor_sdk_browser::api;
+use monitor_sdk_browser::transport::on_response;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
@@ -50,7 +51,22 @@ export function unprintable() {
 }
 export function circular() { const o = { a: 1 }; o.self = o; return o; }
 export function bigint() { return 10n; }
+export function boxedString(s) { return new String(s); }
 export function namedFunction() { return function handleClick() {}; }
+// The usual custom error: a subclass that names itself in its constructor.
+export function namedError(name, message) {
+  class CustomError extends Error {
+    constructor(m) { super(m); this.name = name; }
+  }
+  return new CustomError(message);
+}
+// An error whose message a handler extended after something had read its stack.
+export function rewordedError(message, prefix) {
+  const error = new Error(message);
+  void error.stack;
+  error.message = prefix + error.message;
+  return error;
+}
 export function domException() {
   return new DOMException('The user aborted a request.', 'AbortError');
 }
@@ -74,17 +90,28 @@ export function sessionStorageGet(key) { return sessionStorage.getItem(key); }
 export function sessionStorageSet(key, value) { sessionStorage.setItem(key, value); }
 
 // A stand-in for the loader's `host` (npm/monitor-sdk/src/index.js): records every request
-// the SDK hands over and every timer it asks for. `send` answers `sendResult`, throws when
-// `sendThrows`, and passes beacons to the browser's sendBeacon when `realBeacon`.
+// the SDK hands over, in order, and every timer it asks for. `send(url, body, id)` (the
+// loader's keepalive fetch) answers `sendResult`, throws when `sendThrows`, and also starts
+// the browser's keepalive fetch when `realFetch` (its answer is not reported back);
+// `beacon(url, body)` answers `beaconResult`, throws when `beaconThrows`, and passes the body
+// to the browser's sendBeacon when `realBeacon`.
 export function makeHost(process) {
   const host = {
     global: globalThis,
-    sends: [], schedules: [], sendResult: true, sendThrows: false, realBeacon: false,
-    send(url, body, beacon) {
-      host.sends.push({ url, body, beacon });
+    sends: [], schedules: [],
+    sendResult: true, sendThrows: false, realFetch: false,
+    beaconResult: true, beaconThrows: false, realBeacon: false,
+    send(url, body, id) {
+      host.sends.push({ url, body, id, beacon: false });
       if (host.sendThrows) throw new TypeError('send throws');
-      if (beacon && host.realBeacon) return navigator.sendBeacon(url, body);
+      if (host.realFetch) fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {});
       return host.sendResult;
+    },
+    beacon(url, body) {
+      host.sends.push({ url, body, beacon: true });
+      if (host.beaconThrows) throw new TypeError('beacon throws');
+      if (host.realBeacon) return navigator.sendBeacon(url, body);
+      return host.beaconResult;
     },
     schedule(ms) { host.schedules.push(ms); },
   };
@@ -106,8 +133,14 @@ extern "C" {
     pub fn unprintable() -> JsValue;
     pub fn circular() -> JsValue;
     pub fn bigint() -> JsValue;
+    #[wasm_bindgen(js_name = boxedString)]
+    pub fn boxed_string(s: &str) -> JsValue;
     #[wasm_bindgen(js_name = namedFunction)]
     pub fn named_function() -> JsValue;
+    #[wasm_bindgen(js_name = namedError)]
+    pub fn named_error(name: &str, message: &str) -> JsValue;
+    #[wasm_bindgen(js_name = rewordedError)]
+    pub fn reworded_error(message: &str, prefix: &str) -> JsValue;
     #[wasm_bindgen(js_name = domException)]
     pub fn dom_exception() -> JsValue;
     #[wasm_bindgen(js_name = manyKeys)]
@@ -142,13 +175,19 @@ extern "C" {
     pub fn set_send_result(this: &Host, result: &JsValue);
     #[wasm_bindgen(method, setter = sendThrows)]
     pub fn set_send_throws(this: &Host, throws: bool);
+    #[wasm_bindgen(method, setter = realFetch)]
+    pub fn set_real_fetch(this: &Host, real: bool);
+    #[wasm_bindgen(method, setter = beaconResult)]
+    pub fn set_beacon_result(this: &Host, result: &JsValue);
+    #[wasm_bindgen(method, setter = beaconThrows)]
+    pub fn set_beacon_throws(this: &Host, throws: bool);
     #[wasm_bindgen(method, setter = realBeacon)]
     pub fn set_real_beacon(this: &Host, real: bool);
 }
 
 /// The collector address used by the tests. Nothing is sent there (the host only records),
-/// except by the one test that uses the browser's sendBeacon: port 9 (discard) is on
-/// Chromium's blocked-port list, so that request fails at once without leaving the machine.
+/// except by the tests that use the browser's sendBeacon or fetch: port 9 (discard) is on
+/// Chromium's blocked-port list, so those requests fail at once without leaving the machine.
 pub const DSN: &str = "http://k@127.0.0.1:9/1";
 pub const INGEST_URL: &str = "http://127.0.0.1:9/api/1/events?key=k";
 
@@ -248,6 +287,33 @@ impl Host {
             .filter(|s| at(s, "beacon").as_bool() == Some(true))
             .map(|s| str_at(&s, "body").map_or(0, |b| b.len()))
             .collect()
+    }
+
+    /// Request ids the SDK passed to `send`, in order (beacons carry none).
+    pub fn ids(&self) -> Vec<u32> {
+        self.sends()
+            .iter()
+            .filter(|s| at(s, "beacon").as_bool() == Some(false))
+            .map(|s| {
+                let id = num_at(&s, "id").expect("send got a numeric id");
+                assert!(
+                    id.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&id),
+                    "request id {id} is not a u32 above 0"
+                );
+                id as u32
+            })
+            .collect()
+    }
+
+    /// The id of the last request passed to `send`.
+    pub fn last_id(&self) -> u32 {
+        *self.ids().last().expect("nothing was sent")
+    }
+
+    /// The loader reporting the answer to the last request `send` took: HTTP `status` (0 for
+    /// a network error) and `Retry-After` in seconds (`None`: absent, passed as NaN).
+    pub fn answer(&self, status: u32, retry_after_secs: Option<f64>) {
+        on_response(self.last_id(), status, retry_after_secs.unwrap_or(f64::NAN));
     }
 
     /// Delays the SDK asked the host to schedule `tick()` after, in ms.
