@@ -85,6 +85,7 @@ export interface Client {
   addBreadcrumb(breadcrumb: Breadcrumb): void;
   setTag(key: string, value: string): void;
   setUser(user: User | null): void;
+  setExtra(key: string, value: unknown): void;
   flush(timeout?: number): Promise<boolean>;
   getOptions(): Options;
 }
@@ -142,6 +143,8 @@ export function track(name: string, data?: unknown): string | undefined;
 export function setUser(user: User | null): void;
 export function setTag(key: string, value: string): void;
 export function addBreadcrumb(breadcrumb: Breadcrumb): void;
+/** Sets extra data (any JSON-serialisable value, up to 4 KB of JSON); undefined removes it. */
+export function setExtra(key: string, value: unknown): void;
 /** Sends everything queued; true when the queue is empty. Never rejects. */
 export function flush(timeout?: number): Promise<boolean>;
 /** Flushes, then stops the SDK. */

@@ -14,10 +14,8 @@ import loadWasm, {
   close as closeWasm,
   flushStep,
   init as initWasm,
-  isEnabled as isEnabledWasm,
   onResponse,
   pageLeave,
-  queued,
   scope,
   tick,
 } from './monitor_sdk.js';
@@ -198,6 +196,7 @@ function onWasmReady() {
     addBreadcrumb,
     setTag,
     setUser,
+    setExtra,
     flush,
     getOptions: () => options,
   };
@@ -271,6 +270,8 @@ export const setUser = api('user', 0);
 export const setTag = api('scope', 1);
 /** Adds a breadcrumb to the trail sent with later events. */
 export const addBreadcrumb = api('scope', 2);
+/** Sets extra data (any JSON-serialisable value) on later events; undefined removes it. */
+export const setExtra = api('scope', 4);
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -285,7 +286,9 @@ export async function flush(timeout = 2000) {
     const deadline = Date.now() + timeout;
     await Promise.race([ready, sleep(timeout)]);
     while (state === READY) {
-      if (!flushStep()) return queued() === 0;
+      // 0: all sent, 1: a request is in flight, 2: the collector asked to wait.
+      const step = flushStep();
+      if (step !== 1) return step === 0;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await Promise.race([inFlight, sleep(left)]);
@@ -308,5 +311,5 @@ export async function close(timeout = 2000) {
 
 /** Whether the SDK is running. */
 export function isEnabled() {
-  return state === READY && guard(isEnabledWasm) === true;
+  return state === READY;
 }

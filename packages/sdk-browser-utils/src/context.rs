@@ -10,8 +10,8 @@ use crate::js::{call, get, get_f64, get_string, global};
 const SESSION_KEY: &str = "__monitor_sid";
 const MAX_URL_CHARS: usize = 2_048;
 
-/// `page` as JSON: the current URL (read per event, so SPA navigations are reflected),
-/// referrer, title.
+/// `page` as JSON: the current URL (read per event, so SPA navigations are reflected) and
+/// the referrer.
 pub fn page_json() -> String {
     let window = global();
     let document = get(&window, "document");
@@ -23,7 +23,6 @@ pub fn page_json() -> String {
             MAX_URL_CHARS,
         ),
         ("referrer", get_string(&document, "referrer"), MAX_URL_CHARS),
-        ("title", get_string(&document, "title"), 200),
     ];
     for (key, value, max) in fields {
         if let Some(value) = value.filter(|v| !v.is_empty()) {

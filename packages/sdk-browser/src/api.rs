@@ -10,7 +10,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use js_sys::Function;
 use monitor_sdk_browser_utils::context;
-use monitor_sdk_browser_utils::js::{get, get_f64, get_string, now, to_display, to_json};
+use monitor_sdk_browser_utils::js::{
+    get, get_f64, get_string, now, set_global, to_display, to_json,
+};
 use monitor_sdk_core::{Breadcrumb, Client, Event, Level, Map, Mechanism, Outcome, Value};
 use wasm_bindgen::prelude::*;
 
@@ -23,8 +25,10 @@ use crate::transport::{send_due, BrowserTransport};
 const SDK_NAME: &str = "monitor-sdk.browser";
 /// Largest JSON the SDK accepts from the page for `track` data.
 const MAX_DATA_JSON: usize = 16_384;
-/// Largest JSON kept as a breadcrumb's data: a trail of 100 must still fit an event.
+/// Largest JSON kept as a breadcrumb's data.
 const MAX_BREADCRUMB_DATA_JSON: usize = 2_048;
+/// Largest JSON kept for one extra; a value that is larger (or not JSON) is sent as `null`.
+const MAX_EXTRA_JSON: usize = 4_096;
 
 /// Starts the SDK with the page's `options` and the loader's `host` object: `send` and
 /// `schedule` (see transport.rs) and, optionally, `process`, which receives each encoded event
@@ -32,9 +36,11 @@ const MAX_BREADCRUMB_DATA_JSON: usize = 2_048;
 /// npm package runs JS integrations and `beforeSend` in it). Returns whether the SDK runs.
 #[wasm_bindgen]
 pub fn init(options: JsValue, host: JsValue) -> bool {
+    // Adopted now (a refused DSN is logged through its console) unless an SDK is running,
+    // whose page context a failed re-init must not change; adopted below once init succeeds.
     let global = get(&host, "global");
-    if global.is_object() {
-        monitor_sdk_browser_utils::js::set_global(global);
+    if global.is_object() && with_sdk(|_| ()).is_none() {
+        set_global(global.clone());
     }
     let opts = from_js(&options);
     let debug = opts.debug;
@@ -59,6 +65,9 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
             return false;
         }
     };
+    if global.is_object() {
+        set_global(global);
+    }
     if let Ok(hook) = get(&host, "process").dyn_into::<Function>() {
         client.set_before_send(Box::new(move |json: String| {
             match hook.call1(&JsValue::NULL, &JsValue::from_str(&json)) {
@@ -125,9 +134,11 @@ const SCOPE_USER_FIELD: u32 = 0;
 const SCOPE_TAG: u32 = 1;
 const SCOPE_BREADCRUMB: u32 = 2;
 const SCOPE_USER_CLEAR: u32 = 3;
+const SCOPE_EXTRA: u32 = 4;
 
-/// One user field (`key a`, `value b`), a tag (`key a`, `value b`), a breadcrumb `a`, or
-/// clearing the user, by `kind`. The loader turns `setUser({...})` and the `user`/`tags`
+/// One user field (`key a`, `value b`), a tag (`key a`, `value b`), a breadcrumb `a`,
+/// clearing the user, or an extra (`key a`, any JSON value `b`; `undefined` removes it), by
+/// `kind`. The loader turns `setUser({...})` and the `user`/`tags`
 /// options into one call per field: enumerating a page object is one line of JS and a
 /// kilobyte of wasm.
 #[wasm_bindgen]
@@ -139,6 +150,7 @@ pub fn scope(kind: u32, a: JsValue, b: JsValue) {
         SCOPE_USER_CLEAR => {
             with_sdk(|sdk| sdk.client.scope.set_user(Map::new()));
         }
+        SCOPE_EXTRA => set_extra(a, b),
         _ => {}
     }
 }
@@ -211,11 +223,28 @@ pub fn set_user_field(key: JsValue, value: JsValue) {
 }
 
 pub fn set_tag(key: JsValue, value: JsValue) {
-    let (Some(key), false) = (key.as_string(), value.is_undefined()) else {
+    let Some(key) = key.as_string() else {
         return;
     };
+    if value.is_undefined() || value.is_null() {
+        return;
+    }
     let value = to_display(&value);
     with_sdk(|sdk| sdk.client.scope.set_tag(&key, &value));
+}
+
+/// Sets extra `key` to any JSON-serialisable `value` (up to 4 KB of JSON); `undefined`
+/// removes it.
+pub fn set_extra(key: JsValue, value: JsValue) {
+    let Some(key) = key.as_string() else {
+        return;
+    };
+    let json = if value.is_undefined() {
+        None
+    } else {
+        Some(to_json(&value, MAX_EXTRA_JSON).unwrap_or_else(|| "null".into()))
+    };
+    with_sdk(|sdk| sdk.client.scope.set_extra(&key, json));
 }
 
 /// Adds a breadcrumb: `{category, message, level, data}`, all optional.
@@ -236,20 +265,31 @@ pub fn add_breadcrumb(crumb: JsValue) {
     with_sdk(|sdk| sdk.client.scope.add_breadcrumb(breadcrumb));
 }
 
-/// Starts sending one batch if possible; returns whether a request is in flight (false when
-/// the queue is empty or the collector asked to wait). The npm package's `flush()` waits for
-/// the answer and calls this again until the queue is empty or time runs out.
+/// [`flush_step`]: nothing is queued or in flight.
+pub const FLUSH_DONE: u32 = 0;
+/// [`flush_step`]: a request is in flight; wait for its answer and call again.
+pub const FLUSH_IN_FLIGHT: u32 = 1;
+/// [`flush_step`]: events are queued but cannot go now (the collector asked to wait).
+pub const FLUSH_BLOCKED: u32 = 2;
+
+/// Starts sending one batch if possible and says where flushing stands. The npm package's
+/// `flush()` waits for each answer and calls this again until done, blocked, or out of time.
 #[wasm_bindgen(js_name = flushStep)]
-pub fn flush_step() -> bool {
+pub fn flush_step() -> u32 {
     with_sdk(|sdk| {
         sdk.client.flush(now());
-        sdk.client.in_flight_id().is_some()
+        if sdk.client.in_flight_id().is_some() {
+            FLUSH_IN_FLIGHT
+        } else if sdk.client.queued() > 0 {
+            FLUSH_BLOCKED
+        } else {
+            FLUSH_DONE
+        }
     })
-    .unwrap_or(false)
+    .unwrap_or(FLUSH_DONE)
 }
 
 /// Events waiting to be sent (0 before `init`).
-#[wasm_bindgen]
 pub fn queued() -> u32 {
     with_sdk(|sdk| sdk.client.queued() as u32).unwrap_or(0)
 }
@@ -262,8 +302,7 @@ pub fn close() {
     let _old = replace(None);
 }
 
-/// Whether `init` succeeded and `close` has not been called.
-#[wasm_bindgen(js_name = isEnabled)]
+/// Whether `init` succeeded and `close` has not been called. (Not exported: the loader knows.)
 pub fn is_enabled() -> bool {
     with_sdk(|sdk| sdk.client.options().enabled).unwrap_or(false)
 }

@@ -8,16 +8,17 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use monitor_sdk_browser_utils::js::{get, get_f64, get_string, to_display};
-use monitor_sdk_core::event::{truncate, MAX_MESSAGE_CHARS};
+use monitor_sdk_core::event::{truncate, MAX_MESSAGE_BYTES};
 use monitor_sdk_core::stack::{parse_stack, Frame};
+use monitor_sdk_core::text::find;
 use monitor_sdk_core::{Event, Exception, Mechanism};
 use wasm_bindgen::JsValue;
 
 /// Frames kept per stack: enough to see the path into the error, bounded so one deep
 /// recursion cannot fill a request.
 const MAX_FRAMES: usize = 50;
-/// Longest stack text parsed, so a hostile `stack` cannot keep the main thread busy.
-const MAX_STACK_CHARS: usize = 32_768;
+/// Longest stack text (bytes) parsed, so a hostile `stack` cannot keep the main thread busy.
+const MAX_STACK_BYTES: usize = 32_768;
 
 /// An exception from any thrown or rejected value.
 pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception {
@@ -28,16 +29,11 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
             .unwrap_or_else(|| "Error".to_string());
         let message = get_string(value, "message").unwrap_or_default();
         let frames = get_string(value, "stack")
-            .map(|stack| {
-                parse_stack(
-                    &truncate(frames_part(&stack, &ty, &message), MAX_STACK_CHARS),
-                    MAX_FRAMES,
-                )
-            })
+            .map(|stack| parse_stack(&truncate(frames_part(&stack), MAX_STACK_BYTES), MAX_FRAMES))
             .unwrap_or_default();
         (ty, message, frames)
     } else if mechanism == Mechanism::OnUnhandledRejection {
-        let mut message = String::from("Non-Error promise rejection captured with value: ");
+        let mut message = String::from("Non-Error promise rejection: ");
         message.push_str(&to_display(value));
         ("UnhandledRejection".to_string(), message, Vec::new())
     } else {
@@ -45,21 +41,19 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
     };
     Exception {
         ty: truncate(&ty, 200),
-        value: truncate(&message, MAX_MESSAGE_CHARS),
+        value: truncate(&message, MAX_MESSAGE_BYTES),
         mechanism,
         early: false,
         frames,
     }
 }
 
-/// V8 stacks start with `Name: message`, which can be longer than the parsing limit; the
-/// frames follow it.
-fn frames_part<'a>(stack: &'a str, ty: &str, message: &str) -> &'a str {
-    let Some(rest) = stack.strip_prefix(ty) else {
-        return stack;
-    };
-    rest.strip_prefix(": ")
-        .and_then(|r| r.strip_prefix(message))
+/// V8 stacks start with the message as it was when the error was created (later rewording
+/// does not change it), which can be longer than the parsing limit; the frames start at the
+/// first `at` line.
+fn frames_part(stack: &str) -> &str {
+    find(stack, "\n    at ")
+        .and_then(|at| stack.get(at..))
         .unwrap_or(stack)
 }
 

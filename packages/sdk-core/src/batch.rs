@@ -8,8 +8,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Upper bound for one request body, in bytes.
-pub const MAX_REQUEST_BYTES: usize = 60_000;
+/// Upper bound for one request body, in bytes. Browsers allow 64 KiB of keepalive fetch and
+/// beacon bodies in flight at once; with at most one fetch in flight, a batch of at most half
+/// that leaves room for the page-leave beacon even while a fetch is still on its way.
+pub const MAX_REQUEST_BYTES: usize = 32_000;
 /// Room kept for the envelope around the events (`{"sdk":...,"events":[...]}`).
 const ENVELOPE_RESERVE: usize = 256;
 /// The largest encoded event that fits a request on its own.
@@ -178,7 +180,7 @@ mod tests {
     fn batches_stay_under_the_request_limit() {
         let mut q = BatchQueue::new(1_000, 1_000, 1_000.0);
         for _ in 0..25 {
-            assert!(q.push(event(5_000), 0.0).is_ok());
+            assert!(q.push(event(3_000), 0.0).is_ok());
         }
         let mut sizes = Vec::new();
         while let Some((events, body)) = q.take_batch(HEAD) {

@@ -93,6 +93,10 @@ impl Client {
     ) -> Result<Client, DsnError> {
         let options = options.sanitized();
         let endpoint = options.endpoint()?;
+        let mut rng = Rng::new(seed);
+        // Random, so an answer to a request of an earlier client (re-init) cannot be mistaken
+        // for one to ours.
+        let next_request_id = (rng.next_u64() as u32).max(1);
         for integration in integrations.iter_mut() {
             integration.setup(&options);
         }
@@ -109,12 +113,10 @@ impl Client {
             integrations,
             before_send: None,
             rate_limit: RateLimit::default(),
-            rng: Rng::new(seed),
+            rng,
             transport,
             in_flight: None,
-            // Random, so an answer to a request of an earlier client (re-init) cannot be
-            // mistaken for one to ours.
-            next_request_id: ((seed >> 32) as u32).max(1),
+            next_request_id,
         })
     }
 
@@ -219,7 +221,7 @@ impl Client {
 
     /// The page is going away: hands the oldest queued batch to the beacon transport. One
     /// batch only: browsers cap what beacons and keepalive fetches in flight may carry at
-    /// 64 KiB, and a batch is up to 60 KB. Our own back-off after a failure is ignored here
+    /// 64 KiB; one batch fits beside a fetch still in flight, two might not. Our own back-off after a failure is ignored here
     /// (there is no later), a `Retry-After` from the collector is not. Returns how many events
     /// were handed over.
     pub fn flush_beacon(&mut self, now: f64) -> usize {

@@ -52,6 +52,14 @@ fn options() -> Options {
     }
 }
 
+/// The id of a request the client started; fails the test when none was.
+fn started(id: Option<u32>) -> u32 {
+    match id {
+        Some(id) => id,
+        None => panic!("no request was started"),
+    }
+}
+
 fn msg(text: &str) -> Event {
     Event::message(text, Level::Info, 100.0)
 }
@@ -111,7 +119,7 @@ fn pipeline_runs_integrations_then_before_send_then_queue() {
     assert!(seen[0].contains("\"seen_by\":\"Marker\""));
     assert!(seen[0].contains("\"release\":\"r1\",\"environment\":\"test\""));
     assert!(seen[0].contains("\"scope_tag\":\"yes\""));
-    assert_eq!(h.client.flush(10.0), Some(1));
+    started(h.client.flush(10.0));
     let sent = h.sent.borrow();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].url, "http://127.0.0.1:8787/api/1/events?key=key");
@@ -161,15 +169,16 @@ fn sends_when_count_or_interval_is_reached() {
     assert_eq!(h.client.next_wakeup(), Some(1_000.0));
     h.client.capture(msg("b"), 20.0);
     h.client.capture(msg("c"), 30.0);
-    assert_eq!(h.client.send_due(31.0), Some(1));
+    let first = started(h.client.send_due(31.0));
     // One request at a time: more events wait for the answer.
     for _ in 0..3 {
         h.client.capture(msg("d"), 40.0);
     }
     assert_eq!(h.client.send_due(41.0), None);
     assert_eq!(h.client.next_wakeup(), None);
-    assert!(h.client.on_response(1, 200, None, 50.0) == ResponseOutcome::Delivered);
-    assert_eq!(h.client.send_due(51.0), Some(2));
+    assert!(h.client.on_response(first, 200, None, 50.0) == ResponseOutcome::Delivered);
+    let second = started(h.client.send_due(51.0));
+    assert!(second != first, "request ids are distinct");
     assert_eq!(h.sent.borrow().len(), 2);
 }
 
@@ -177,14 +186,14 @@ fn sends_when_count_or_interval_is_reached() {
 fn rate_limit_keeps_events_until_retry_after() {
     let mut h = harness(options(), vec![]);
     h.client.capture(msg("a"), 0.0);
-    assert_eq!(h.client.flush(0.0), Some(1));
-    let outcome = h.client.on_response(1, 429, Some(30.0), 100.0);
+    let first = started(h.client.flush(0.0));
+    let outcome = h.client.on_response(first, 429, Some(30.0), 100.0);
     assert!(outcome == ResponseOutcome::Retrying { dropped: 0 });
     assert_eq!(h.client.queued(), 1);
     assert_eq!(h.client.flush(20_000.0), None);
     assert_eq!(h.client.next_wakeup(), Some(30_100.0));
-    assert_eq!(h.client.flush(30_100.0), Some(2));
-    assert!(h.client.on_response(2, 200, None, 30_200.0) == ResponseOutcome::Delivered);
+    let second = started(h.client.flush(30_100.0));
+    assert!(h.client.on_response(second, 200, None, 30_200.0) == ResponseOutcome::Delivered);
     assert_eq!(h.client.queued(), 0);
 }
 
@@ -193,9 +202,9 @@ fn permanent_errors_drop_and_unknown_ids_are_ignored() {
     let mut h = harness(options(), vec![]);
     h.client.capture(msg("a"), 0.0);
     h.client.capture(msg("b"), 0.0);
-    assert_eq!(h.client.flush(0.0), Some(1));
-    assert!(h.client.on_response(99, 200, None, 1.0) == ResponseOutcome::Unknown);
-    assert!(h.client.on_response(1, 413, None, 1.0) == ResponseOutcome::Rejected { dropped: 2 });
+    let id = started(h.client.flush(0.0));
+    assert!(h.client.on_response(id.wrapping_add(1), 200, None, 1.0) == ResponseOutcome::Unknown);
+    assert!(h.client.on_response(id, 413, None, 1.0) == ResponseOutcome::Rejected { dropped: 2 });
     assert_eq!(h.client.queued(), 0);
 }
 
@@ -244,8 +253,8 @@ fn beacon_sends_one_batch_and_keeps_refused_ones() {
 fn beacon_ignores_own_back_off_but_not_retry_after() {
     let mut h = harness(options(), vec![]);
     h.client.capture(msg("a"), 0.0);
-    assert_eq!(h.client.flush(0.0), Some(1));
-    h.client.on_response(1, 0, None, 10.0);
+    let first = started(h.client.flush(0.0));
+    h.client.on_response(first, 0, None, 10.0);
     *h.result.borrow_mut() = SendResult::Delivered;
     assert_eq!(
         h.client.flush(20.0),
@@ -259,8 +268,8 @@ fn beacon_ignores_own_back_off_but_not_retry_after() {
     );
     h.client.capture(msg("b"), 30.0);
     *h.result.borrow_mut() = SendResult::Pending;
-    assert_eq!(h.client.flush(10_000.0), Some(3));
-    h.client.on_response(3, 429, Some(60.0), 10_000.0);
+    let third = started(h.client.flush(10_000.0));
+    h.client.on_response(third, 429, Some(60.0), 10_000.0);
     assert_eq!(
         h.client.flush_beacon(10_001.0),
         0,
@@ -284,7 +293,7 @@ fn breadcrumbs_are_dropped_before_the_event_is() {
         h.client.capture(msg("kept"), 0.0),
         Outcome::Queued(_)
     ));
-    assert_eq!(h.client.flush(1.0), Some(1));
+    started(h.client.flush(1.0));
     let body = h.sent.borrow()[0].body.clone();
     assert!(body.contains("\"message\":\"kept\""));
     assert!(!body.contains("breadcrumbs"));

@@ -11,11 +11,11 @@ use crate::json::{write_key, write_number, write_string, write_u64, Map, Value};
 use crate::options::Options;
 use crate::scope::Scope;
 use crate::stack::Frame;
-use crate::text::{char_boundary_after, contains};
+use crate::text::contains;
 
-/// Longest string the SDK puts in a message or exception value; longer text is cut so one
-/// event cannot fill a request.
-pub const MAX_MESSAGE_CHARS: usize = 8_192;
+/// Longest string (bytes) the SDK puts in a message or exception value; longer text is cut
+/// so one event cannot fill a request.
+pub const MAX_MESSAGE_BYTES: usize = 8_192;
 
 /// 32 lowercase hex characters.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ fn is_in_app(filename: &str) -> bool {
 }
 
 /// One event, as it travels through the client pipeline. The shared context (release,
-/// environment, user, tags, breadcrumbs) is not copied in: [`Event::to_json`] writes it
+/// environment, user, tags, extra, breadcrumbs) is not copied in: [`Event::to_json`] writes it
 /// from the options and the scope, which saves a copy of every map per event.
 #[derive(Clone, PartialEq)]
 pub struct Event {
@@ -218,7 +218,7 @@ impl Event {
         event.level = Some(level);
         event
             .body
-            .insert("message", truncate(message, MAX_MESSAGE_CHARS).into());
+            .insert("message", truncate(message, MAX_MESSAGE_BYTES).into());
         event
     }
 
@@ -233,7 +233,7 @@ impl Event {
     }
 
     /// The wire form (docs/protocol.md), with the release and environment of `options` and
-    /// the user, tags and (when `with_breadcrumbs`) breadcrumbs of `scope`.
+    /// the user, tags, extra and (when `with_breadcrumbs`) breadcrumbs of `scope`.
     pub fn to_json(&self, options: &Options, scope: &Scope, with_breadcrumbs: bool) -> String {
         let mut out = String::with_capacity(512);
         out.push_str("{\"event_id\":\"");
@@ -254,7 +254,11 @@ impl Event {
                 write_string(&mut out, value);
             }
         }
-        for (key, map) in [("user", &scope.user), ("tags", &scope.tags)] {
+        for (key, map) in [
+            ("user", &scope.user),
+            ("tags", &scope.tags),
+            ("extra", &scope.extra),
+        ] {
             if !map.is_empty() {
                 write_key(&mut out, key);
                 map.write_json(&mut out);
@@ -292,16 +296,19 @@ impl Event {
     }
 }
 
-/// Cuts `s` to at most `max` characters, on a character boundary, marking the cut with `…`.
-pub fn truncate(s: &str, max: usize) -> String {
-    match char_boundary_after(s, max) {
-        None => s.to_string(),
-        Some(end) => {
-            let mut cut = s.get(..end).unwrap_or_default().to_string();
-            cut.push('…');
-            cut
-        }
+/// Cuts `s` to at most `max_bytes` bytes of UTF-8, on a character boundary, marking the cut
+/// with `…`. Bytes, not characters, because the limits protect request sizes.
+pub fn truncate(s: &str, max_bytes: usize) -> String {
+    if s.len() <= max_bytes {
+        return s.to_string();
     }
+    let mut end = max_bytes;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut cut = s.get(..end).unwrap_or_default().to_string();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
@@ -393,19 +400,21 @@ mod tests {
     }
 
     #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "hé…");
-        assert_eq!(truncate("héllo", 5), "héllo");
+    fn truncate_cuts_bytes_on_char_boundaries() {
+        assert_eq!(truncate("héllo", 2), "h…");
+        assert_eq!(truncate("héllo", 3), "hé…");
+        assert_eq!(truncate("héllo", 6), "héllo");
         assert_eq!(truncate("", 0), "");
-        assert_eq!(truncate("😀😀", 1), "😀…");
+        assert_eq!(truncate("😀😀", 5), "😀…");
+        assert_eq!(truncate("😀", 3), "…");
     }
 
     #[test]
     fn message_event_is_truncated() {
-        let long = "a".repeat(MAX_MESSAGE_CHARS + 10);
+        let long = "a".repeat(MAX_MESSAGE_BYTES + 10);
         let event = Event::message(&long, Level::Info, 1.0);
         match event.body.get("message") {
-            Some(Value::String(s)) => assert_eq!(s.chars().count(), MAX_MESSAGE_CHARS + 1),
+            Some(Value::String(s)) => assert_eq!(s.len(), MAX_MESSAGE_BYTES + '…'.len_utf8()),
             _ => panic!("message missing"),
         }
     }

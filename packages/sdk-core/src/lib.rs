@@ -8,7 +8,7 @@
 //!    it, samples it, lets each [`Integration`] change or drop it, encodes it to JSON
 //!    ([`json`], no serde) and passes that through `beforeSend`.
 //! 3. The encoded event waits in the [`batch::BatchQueue`] until a batch is due (count,
-//!    interval) and leaves through a [`Transport`] in a request under 60 KB.
+//!    interval) and leaves through a [`Transport`] in a request under 32 KB.
 //! 4. The transport reports the answer back; [`ratelimit`] honours `Retry-After` and failed
 //!    batches are retried a few times before they are dropped.
 //!

@@ -1,23 +1,29 @@
-//! The scope: user, tags and the breadcrumb trail that every event carries.
+//! The scope: user, tags, extra and the breadcrumb trail that every event carries.
 //!
-//! The page sets these through `setUser`, `setTag`, `addBreadcrumb`; `Event::to_json` writes
+//! The page sets these through `setUser`, `setTag`, `setExtra`, `addBreadcrumb`; `Event::to_json` writes
 //! them into each event as it is encoded.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::event::{truncate, Level};
-use crate::json::{write_key, write_number, write_string, Map};
+use crate::json::{write_key, write_number, write_string, Map, Value};
 
-/// Hard upper bound on `maxBreadcrumbs`, so a trail cannot dominate the request size.
+// Limits in bytes, so that the scope stays a fraction of a request (batch::MAX_EVENT_BYTES)
+// whatever the script: 30 user fields and 50 tags at their limits are about 21 KB.
+/// Hard upper bound on `maxBreadcrumbs`; a trail that does not fit is left off an event.
 pub const MAX_BREADCRUMBS: usize = 100;
-const MAX_TAG_KEY_CHARS: usize = 32;
-const MAX_TAG_VALUE_CHARS: usize = 200;
-/// Most tags and user fields kept, so a loop in the page cannot grow every event.
-const MAX_FIELDS: usize = 50;
-const MAX_USER_KEY_CHARS: usize = 64;
-const MAX_USER_VALUE_CHARS: usize = 256;
-const MAX_BREADCRUMB_MESSAGE_CHARS: usize = 1_024;
+const MAX_TAGS: usize = 50;
+const MAX_TAG_KEY_BYTES: usize = 32;
+const MAX_TAG_VALUE_BYTES: usize = 200;
+/// User fields kept, the SDK's `session_id` included.
+const MAX_USER_FIELDS: usize = 30;
+const MAX_USER_KEY_BYTES: usize = 64;
+const MAX_USER_VALUE_BYTES: usize = 256;
+const MAX_EXTRAS: usize = 30;
+const MAX_EXTRA_KEY_BYTES: usize = 64;
+const MAX_BREADCRUMB_MESSAGE_BYTES: usize = 1_024;
+const MAX_BREADCRUMB_CATEGORY_BYTES: usize = 64;
 
 #[derive(Clone, PartialEq)]
 pub struct Breadcrumb {
@@ -52,6 +58,8 @@ impl Breadcrumb {
 pub struct Scope {
     pub user: Map,
     pub tags: Map,
+    /// Arbitrary JSON per key (`setExtra`), as the page's `JSON.stringify` wrote it.
+    pub extra: Map,
     breadcrumbs: Vec<Breadcrumb>,
     max_breadcrumbs: usize,
 }
@@ -76,29 +84,35 @@ impl Scope {
     /// Sets one user field; the SDK's own `session_id` cannot be replaced.
     pub fn set_user_field(&mut self, key: &str, value: &str) {
         if key != "session_id" {
-            insert_capped(
-                &mut self.user,
-                &truncate(key, MAX_USER_KEY_CHARS),
-                value,
-                MAX_USER_VALUE_CHARS,
-            );
+            let key = truncate(key, MAX_USER_KEY_BYTES);
+            let value = truncate(value, MAX_USER_VALUE_BYTES).into();
+            insert_capped(&mut self.user, MAX_USER_FIELDS, &key, value);
         }
     }
 
     pub fn set_tag(&mut self, key: &str, value: &str) {
-        insert_capped(
-            &mut self.tags,
-            &truncate(key, MAX_TAG_KEY_CHARS),
-            value,
-            MAX_TAG_VALUE_CHARS,
-        );
+        let key = truncate(key, MAX_TAG_KEY_BYTES);
+        let value = truncate(value, MAX_TAG_VALUE_BYTES).into();
+        insert_capped(&mut self.tags, MAX_TAGS, &key, value);
+    }
+
+    /// Sets one extra to `json` (valid JSON text; the caller limits its size), or removes it.
+    pub fn set_extra(&mut self, key: &str, json: Option<String>) {
+        let key = truncate(key, MAX_EXTRA_KEY_BYTES);
+        match json {
+            Some(json) => insert_capped(&mut self.extra, MAX_EXTRAS, &key, Value::Raw(json)),
+            None => {
+                self.extra.remove(&key);
+            }
+        }
     }
 
     pub fn add_breadcrumb(&mut self, mut crumb: Breadcrumb) {
         if self.max_breadcrumbs == 0 {
             return;
         }
-        crumb.message = truncate(&crumb.message, MAX_BREADCRUMB_MESSAGE_CHARS);
+        crumb.message = truncate(&crumb.message, MAX_BREADCRUMB_MESSAGE_BYTES);
+        crumb.category = truncate(&crumb.category, MAX_BREADCRUMB_CATEGORY_BYTES);
         if self.breadcrumbs.len() >= self.max_breadcrumbs {
             let excess = self.breadcrumbs.len() + 1 - self.max_breadcrumbs;
             let kept = core::mem::take(&mut self.breadcrumbs);
@@ -112,19 +126,18 @@ impl Scope {
     }
 }
 
-/// Inserts `key` (non-empty) unless the map is full of other keys; cuts the value.
-fn insert_capped(map: &mut Map, key: &str, value: &str, max_value_chars: usize) {
-    if key.is_empty() || (map.len() >= MAX_FIELDS && map.get(key).is_none()) {
+/// Inserts `key` (non-empty) unless the map already holds `max` other keys.
+fn insert_capped(map: &mut Map, max: usize, key: &str, value: Value) {
+    if key.is_empty() || (map.len() >= max && map.get(key).is_none()) {
         return;
     }
-    map.insert(key, truncate(value, max_value_chars).into());
+    map.insert(key, value);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::Event;
-    use crate::json::Value;
     use crate::options::Options;
 
     fn crumb(msg: &str) -> Breadcrumb {
@@ -187,9 +200,13 @@ mod tests {
             let key = i.to_string();
             scope.set_user_field(&key, "v");
             scope.set_tag(&key, "v");
+            scope.set_extra(&key, Some("1".into()));
         }
-        assert_eq!(scope.user.len(), MAX_FIELDS);
-        assert_eq!(scope.tags.len(), MAX_FIELDS);
+        assert_eq!(scope.user.len(), MAX_USER_FIELDS);
+        assert_eq!(scope.tags.len(), MAX_TAGS);
+        assert_eq!(scope.extra.len(), MAX_EXTRAS);
+        scope.set_extra("0", None);
+        assert_eq!(scope.extra.len(), MAX_EXTRAS - 1);
         scope.set_tag("0", "changed");
         assert_eq!(scope.tags.get("0"), Some(&Value::from("changed")));
         scope.set_user_field("id", &"x".repeat(70_000));
@@ -197,7 +214,12 @@ mod tests {
         let mut fresh = Scope::new(0);
         fresh.set_user_field("id", &"x".repeat(70_000));
         assert!(
-            matches!(fresh.user.get("id"), Some(Value::String(s)) if s.chars().count() == MAX_USER_VALUE_CHARS + 1)
+            matches!(fresh.user.get("id"), Some(Value::String(s)) if s.len() == MAX_USER_VALUE_BYTES + '…'.len_utf8())
+        );
+        // Multibyte text is cut by bytes: the limits bound the request size.
+        fresh.set_tag("cjk", &"語".repeat(1_000));
+        assert!(
+            matches!(fresh.tags.get("cjk"), Some(Value::String(s)) if s.len() <= MAX_TAG_VALUE_BYTES + 3)
         );
     }
 
@@ -209,7 +231,7 @@ mod tests {
             Some((k, v)) => (k.to_string(), v.clone()),
             None => panic!("tag not set"),
         };
-        assert_eq!(k.chars().count(), MAX_TAG_KEY_CHARS + 1);
-        assert!(matches!(v, Value::String(s) if s.chars().count() == MAX_TAG_VALUE_CHARS + 1));
+        assert_eq!(k.len(), MAX_TAG_KEY_BYTES + '…'.len_utf8());
+        assert!(matches!(v, Value::String(s) if s.len() == MAX_TAG_VALUE_BYTES + '…'.len_utf8()));
     }
 }

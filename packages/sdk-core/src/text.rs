@@ -66,21 +66,6 @@ pub fn lines(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Byte offset where the character after the first `max` characters starts, or `None` when `s`
-/// has at most `max` characters. Counts UTF-8 lead bytes instead of decoding.
-pub fn char_boundary_after(s: &str, max: usize) -> Option<usize> {
-    let mut chars = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if b & 0xC0 != 0x80 {
-            if chars == max {
-                return Some(i);
-            }
-            chars += 1;
-        }
-    }
-    None
-}
-
 /// A decimal `u32` made only of ASCII digits; `None` when empty, not digits, or too large.
 /// (`str::parse` handles signs and carries an error type the SDK has no use for.)
 pub fn parse_u32(s: &str) -> Option<u32> {
@@ -138,14 +123,5 @@ mod tests {
         for bad in ["", "+1", "-1", "1a", " 1", "١"] {
             assert_eq!(parse_u32(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn char_boundary_counts_characters() {
-        assert_eq!(char_boundary_after("héllo", 2), Some(3));
-        assert_eq!(char_boundary_after("héllo", 5), None);
-        assert_eq!(char_boundary_after("😀😀", 1), Some(4));
-        assert_eq!(char_boundary_after("", 0), None);
-        assert_eq!(char_boundary_after("a", 0), Some(0));
     }
 }
