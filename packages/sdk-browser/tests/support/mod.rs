@@ -280,11 +280,20 @@ impl Host {
             .collect()
     }
 
-    /// Raw body lengths of the beacons, in bytes.
+    /// Raw body lengths of the beacons, in bytes of UTF-8.
     pub fn beacon_sizes(&self) -> Vec<usize> {
+        self.sizes(true)
+    }
+
+    /// Raw body lengths of the `fetch` requests, in bytes of UTF-8.
+    pub fn fetch_sizes(&self) -> Vec<usize> {
+        self.sizes(false)
+    }
+
+    fn sizes(&self, beacon: bool) -> Vec<usize> {
         self.sends()
             .iter()
-            .filter(|s| at(s, "beacon").as_bool() == Some(true))
+            .filter(|s| at(s, "beacon").as_bool() == Some(beacon))
             .map(|s| str_at(&s, "body").map_or(0, |b| b.len()))
             .collect()
     }
@@ -392,6 +401,15 @@ impl Running {
     /// Every event the hook saw, parsed.
     pub fn events(&self) -> Vec<JsValue> {
         self.seen.borrow().iter().map(|j| parse(j)).collect()
+    }
+
+    /// Length in bytes of the last encoded event the hook saw.
+    pub fn last_event_size(&self) -> usize {
+        self.seen
+            .borrow()
+            .last()
+            .expect("the hook saw no event")
+            .len()
     }
 
     /// The last event the hook saw, parsed.
