@@ -71,11 +71,12 @@ function warn(...args) {
 }
 
 // Runs `fn`; a throw (a bug, or the page breaking a global we use) is logged, never raised.
+// (States are ordered: IDLE and LOADING are below READY.)
 function guard(fn, ...args) {
   try {
     return fn(...args);
   } catch (error) {
-    warn(fn.name || 'call', 'failed:', error);
+    warn(fn.name, error);
     return undefined;
   }
 }
@@ -236,12 +237,12 @@ export function init(userOptions) {
     ready = loadWasm(source)
       .then(onWasmReady)
       .catch((error) => {
-        warn('failed to start:', error);
+        warn('init:', error);
         return fail();
       });
     return ready;
   } catch (error) {
-    warn('init failed:', error);
+    warn('init:', error);
     return Promise.resolve(fail());
   }
 }
@@ -251,7 +252,7 @@ export function init(userOptions) {
 function api(name, kind) {
   return (a, b) => {
     if (state === READY) return safeCall(name, [kind, a, b]);
-    if ((state === IDLE || state === LOADING) && pendingCalls.length < MAX_CALLS) {
+    if (state < READY && pendingCalls.length < MAX_CALLS) {
       pendingCalls.push([name, [kind, a, b]]);
     }
     return undefined;
@@ -274,7 +275,7 @@ export const addBreadcrumb = api('scope', 2);
 export const setExtra = api('scope', 4);
 
 function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -295,7 +296,7 @@ export async function flush(timeout = 2000) {
     }
     return false;
   } catch (error) {
-    warn('flush failed:', error);
+    warn('flush:', error);
     return false;
   }
 }

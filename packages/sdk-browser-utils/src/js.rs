@@ -30,13 +30,15 @@ pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {
     get(obj, key).as_bool()
 }
 
-/// Calls method `name` of `obj` with the given arguments; `None` if it is missing or throws.
+/// Calls method `name` of `obj` with one to three arguments; `None` if it is missing, throws,
+/// or is given another number of arguments.
 pub fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> {
     let method = get(obj, name).dyn_into::<Function>().ok()?;
+    // Only two arities are imported: each one costs a JS shim. A two-argument call passes a
+    // trailing `undefined`, which the methods the SDK calls ignore.
     let result = match args {
-        [] => method.call0(obj),
         [a] => method.call1(obj, a),
-        [a, b] => method.call2(obj, a, b),
+        [a, b] => method.call3(obj, a, b, &JsValue::UNDEFINED),
         [a, b, c] => method.call3(obj, a, b, c),
         _ => return None,
     };

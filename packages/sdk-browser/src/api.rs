@@ -79,7 +79,8 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
             }
         }));
     }
-    let session = context::session_id(client_session_seed(seed).as_str());
+    let fresh_session = client.fresh_id().to_hex();
+    let session = context::session_id(&fresh_session);
     client.scope.user.insert("session_id", session.into());
     let sdk = Sdk {
         client,
@@ -97,11 +98,6 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
         }
         None => false,
     }
-}
-
-fn client_session_seed(seed: u64) -> String {
-    let mut rng = monitor_sdk_core::rng::Rng::new(seed ^ 0x5e55_1011);
-    rng.event_id().to_hex()
 }
 
 /// What [`capture`] records; the npm loader passes these numbers.

@@ -18,7 +18,7 @@ use wasm_bindgen::JsValue;
 /// recursion cannot fill a request.
 const MAX_FRAMES: usize = 50;
 /// Longest stack text (bytes) parsed, so a hostile `stack` cannot keep the main thread busy.
-const MAX_STACK_BYTES: usize = 32_768;
+const MAX_STACK_BYTES: usize = 16_384;
 
 /// An exception from any thrown or rejected value.
 pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception {
@@ -29,7 +29,12 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
             .unwrap_or_else(|| "Error".to_string());
         let message = get_string(value, "message").unwrap_or_default();
         let frames = get_string(value, "stack")
-            .map(|stack| parse_stack(&truncate(frames_part(&stack), MAX_STACK_BYTES), MAX_FRAMES))
+            .map(|stack| {
+                parse_stack(
+                    &truncate(frames_part(&stack, &ty, &message), MAX_STACK_BYTES),
+                    MAX_FRAMES,
+                )
+            })
             .unwrap_or_default();
         (ty, message, frames)
     } else if mechanism == Mechanism::OnUnhandledRejection {
@@ -48,12 +53,17 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
     }
 }
 
-/// V8 stacks start with the message as it was when the error was created (later rewording
-/// does not change it), which can be longer than the parsing limit; the frames start at the
-/// first `at` line.
-fn frames_part(stack: &str) -> &str {
-    find(stack, "\n    at ")
-        .and_then(|at| stack.get(at..))
+/// V8 stacks start with `Name: message` as it was when the error was created, which can be
+/// longer than the parsing limit. When it is the current one, it is skipped exactly (a message
+/// may itself contain lines that look like frames); when the message was reworded since, the
+/// frames start at the first `at` line.
+fn frames_part<'a>(stack: &'a str, ty: &str, message: &str) -> &'a str {
+    let exact = stack
+        .strip_prefix(ty)
+        .and_then(|r| r.strip_prefix(": "))
+        .and_then(|r| r.strip_prefix(message));
+    exact
+        .or_else(|| find(stack, "\n    at ").and_then(|at| stack.get(at..)))
         .unwrap_or(stack)
 }
 

@@ -4,6 +4,7 @@
 //! `captureException` would find the state already borrowed; `try_borrow_mut` turns that into
 //! a dropped call instead of a panic, which in wasm would abort the whole module.
 
+use alloc::string::String;
 use core::cell::RefCell;
 
 use monitor_sdk_browser_utils::js::{call, get, global, Global};
@@ -38,14 +39,12 @@ pub fn replace(sdk: Option<Sdk>) -> Option<Option<Sdk>> {
 /// `console.warn("[monitor-sdk]", message)` when `debug` is on.
 pub fn log(debug: bool, message: &str) {
     if debug {
-        let console = get(&global(), "console");
+        let mut line = String::from("[monitor-sdk] ");
+        line.push_str(message);
         let _ = call(
-            &console,
+            &get(&global(), "console"),
             "warn",
-            &[
-                &JsValue::from_str("[monitor-sdk]"),
-                &JsValue::from_str(message),
-            ],
+            &[&JsValue::from_str(&line)],
         );
     }
 }

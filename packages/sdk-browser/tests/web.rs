@@ -3001,7 +3001,6 @@ fn a_full_user_and_tags_and_the_longest_message_fit_one_request() {
 // ---------------------------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
-#[ignore = "bug: frames start at the stack's first `at` line, which can be in the message"]
 fn lines_of_the_message_that_look_like_frames_are_not_frames() {
     reset();
     // An error that wraps another's stack in its message (`new Error('save failed: ' +
@@ -3022,7 +3021,6 @@ fn lines_of_the_message_that_look_like_frames_are_not_frames() {
 }
 
 #[wasm_bindgen_test]
-#[ignore = "bug: 30 extras of up to 4 KB are 120 KB: a full extra map drops every event"]
 fn a_full_extra_map_does_not_drop_every_event() {
     let sdk = Running::start(&[]);
     // Within the caps (30 extras of up to 4,096 bytes of JSON each), but 30 × 4 KB is almost
@@ -3046,7 +3044,6 @@ fn a_full_extra_map_does_not_drop_every_event() {
 }
 
 #[wasm_bindgen_test]
-#[ignore = "bug: user/tag limits count raw bytes, JSON escaping can double them: every event dropped"]
 fn a_full_user_and_tags_of_escaped_text_do_not_drop_every_event() {
     let sdk = Running::start(&[]);
     // Within every cap in bytes, but `"` and `\` are 2 bytes each in JSON (control
@@ -3067,7 +3064,6 @@ fn a_full_user_and_tags_of_escaped_text_do_not_drop_every_event() {
 }
 
 #[wasm_bindgen_test]
-#[ignore = "bug: full user+tags (~21 KB), a long error (8 KB) and a long URL exceed 32 KB: dropped"]
 fn a_long_error_beside_a_full_user_and_tags_is_not_dropped() {
     // The largest user and tags in plain text (about 21 KB), the longest error message (8 KB)
     // with a short stack (V8 keeps 10 frames) and a page URL of 1 KB (URLs are kept up to

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use crate::batch::{BatchQueue, QueueError, QueuedEvent, MAX_EVENT_BYTES};
 use crate::dsn::DsnError;
-use crate::event::{Event, EventId};
+use crate::event::{Event, EventId, MAX_TRIM};
 use crate::integration::Integration;
 use crate::json::write_number;
 use crate::options::Options;
@@ -128,6 +128,11 @@ impl Client {
         self.before_send = Some(hook);
     }
 
+    /// A new random id (32 hex digits), for the host's own identifiers such as the session.
+    pub fn fresh_id(&mut self) -> EventId {
+        self.rng.event_id()
+    }
+
     /// The request the transport is working on, if any.
     pub fn in_flight_id(&self) -> Option<u32> {
         self.in_flight.as_ref().map(|(id, _)| *id)
@@ -156,10 +161,13 @@ impl Client {
             }
         }
         let id = event.event_id;
-        let mut json = event.to_json(&self.options, &self.scope, true);
-        if json.len() > MAX_EVENT_BYTES {
-            // A long breadcrumb trail must not cost the event itself (often an error).
-            json = event.to_json(&self.options, &self.scope, false);
+        let mut json = event.to_json(&self.options, &self.scope, 0);
+        let mut trim = 0;
+        // A long breadcrumb trail or a full scope must not cost the event itself (often an
+        // error): leave off context until it fits.
+        while json.len() > MAX_EVENT_BYTES && trim < MAX_TRIM {
+            trim += 1;
+            json = event.to_json(&self.options, &self.scope, trim);
         }
         if let Some(hook) = self.before_send.as_mut() {
             match hook(json) {

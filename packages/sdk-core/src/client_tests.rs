@@ -297,6 +297,25 @@ fn breadcrumbs_are_dropped_before_the_event_is() {
     let body = h.sent.borrow()[0].body.clone();
     assert!(body.contains("\"message\":\"kept\""));
     assert!(!body.contains("breadcrumbs"));
+    // A full scope goes too, part by part, before the event would.
+    let mut full = harness(options(), vec![]);
+    for i in 0..30 {
+        full.client
+            .scope
+            .set_extra(&i.to_string(), Some(format!("\"{}\"", "x".repeat(4_000))));
+    }
+    full.client.scope.set_tag("kept", "yes");
+    assert!(matches!(
+        full.client.capture(msg("fits"), 0.0),
+        Outcome::Queued(_)
+    ));
+    started(full.client.flush(1.0));
+    let body = full.sent.borrow()[0].body.clone();
+    assert!(!body.contains("\"extra\""), "extras left off");
+    assert!(
+        body.contains("\"tags\":{\"kept\":\"yes\"}"),
+        "tags kept when they fit"
+    );
     // A small trail is kept.
     let mut small = harness(options(), vec![]);
     small.client.scope.add_breadcrumb(crate::Breadcrumb {

@@ -175,6 +175,11 @@ fn is_in_app(filename: &str) -> bool {
         || filename == "[native code]")
 }
 
+/// How many parts of the scope [`Event::to_json`] can leave off an event that would not fit a
+/// request: breadcrumbs, then extra, then tags, then user. The event's own content (the error,
+/// the message, the page) is what it is for; the shared context is what can go.
+pub const MAX_TRIM: usize = 4;
+
 /// One event, as it travels through the client pipeline. The shared context (release,
 /// environment, user, tags, extra, breadcrumbs) is not copied in: [`Event::to_json`] writes it
 /// from the options and the scope, which saves a copy of every map per event.
@@ -233,8 +238,9 @@ impl Event {
     }
 
     /// The wire form (docs/protocol.md), with the release and environment of `options` and
-    /// the user, tags, extra and (when `with_breadcrumbs`) breadcrumbs of `scope`.
-    pub fn to_json(&self, options: &Options, scope: &Scope, with_breadcrumbs: bool) -> String {
+    /// the scope's user, tags, extra and breadcrumbs, less the last `trim` of them in the
+    /// order breadcrumbs, extra, tags, user (see [`MAX_TRIM`]).
+    pub fn to_json(&self, options: &Options, scope: &Scope, trim: usize) -> String {
         let mut out = String::with_capacity(512);
         out.push_str("{\"event_id\":\"");
         out.extend(self.event_id.0.iter().map(|b| *b as char));
@@ -254,12 +260,12 @@ impl Event {
                 write_string(&mut out, value);
             }
         }
-        for (key, map) in [
-            ("user", &scope.user),
-            ("tags", &scope.tags),
-            ("extra", &scope.extra),
+        for (key, map, dropped_at) in [
+            ("user", &scope.user, 4),
+            ("tags", &scope.tags, 3),
+            ("extra", &scope.extra, 2),
         ] {
-            if !map.is_empty() {
+            if trim < dropped_at && !map.is_empty() {
                 write_key(&mut out, key);
                 map.write_json(&mut out);
             }
@@ -276,7 +282,7 @@ impl Event {
             out.push_str("]}");
         }
         let mut crumbs = scope.breadcrumbs().peekable();
-        if with_breadcrumbs && crumbs.peek().is_some() {
+        if trim < 1 && crumbs.peek().is_some() {
             write_key(&mut out, "breadcrumbs");
             out.push('[');
             for (i, crumb) in crumbs.enumerate() {
@@ -355,7 +361,7 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(
-            event.to_json(&options, &Scope::new(0), true),
+            event.to_json(&options, &Scope::new(0), 0),
             concat!(
                 r#"{"event_id":"00000000000000000000000000000001","type":"error","#,
                 r#""timestamp":1700000000000.5,"level":"error","release":"1.0","#,
@@ -382,7 +388,7 @@ mod tests {
             1.0,
         );
         event.event_id = EventId::from_u128(2);
-        let json = event.to_json(&Options::default(), &Scope::new(0), true);
+        let json = event.to_json(&Options::default(), &Scope::new(0), 0);
         assert!(json.contains(
             r#""mechanism":{"type":"early","data":{"original":"onunhandledrejection"},"handled":false}"#
         ));
@@ -394,7 +400,7 @@ mod tests {
         let mut event = Event::custom("signup", Some("{\"plan\":\"pro\"}".into()), 5.0);
         event.event_id = EventId::from_u128(3);
         assert_eq!(
-            event.to_json(&Options::default(), &Scope::new(0), true),
+            event.to_json(&Options::default(), &Scope::new(0), 0),
             r#"{"event_id":"00000000000000000000000000000003","type":"custom","timestamp":5,"name":"signup","data":{"plan":"pro"}}"#
         );
     }

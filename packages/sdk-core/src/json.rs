@@ -43,14 +43,16 @@ impl Map {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let pos = self.0.iter().position(|(k, _)| k == key)?;
-        // swap_remove keeps `remove`'s panic message (and its formatting code) out of the wasm;
-        // the order of a map's keys does not matter to JSON readers.
-        let last = self.0.pop()?;
-        match self.0.get_mut(pos) {
-            Some(slot) => Some(core::mem::replace(slot, last).1),
-            None => Some(last.1),
+    /// Removes `key`, if present. The last entry takes its place: the order of an object's
+    /// keys means nothing to JSON readers, and `Vec::remove` carries a formatted panic.
+    pub fn remove(&mut self, key: &str) {
+        let Some(pos) = self.0.iter().position(|(k, _)| k == key) else {
+            return;
+        };
+        if let Some(last) = self.0.pop() {
+            if let Some(slot) = self.0.get_mut(pos) {
+                *slot = last;
+            }
         }
     }
 
@@ -344,8 +346,9 @@ mod tests {
     fn map_remove_and_get() {
         let mut m = Map::new().with("k", "v".into());
         assert!(m.get("k").is_some());
-        assert!(m.remove("k").is_some());
-        assert!(m.remove("k").is_none());
+        m.remove("k");
+        assert!(m.get("k").is_none());
+        m.remove("k");
         assert!(m.is_empty());
     }
 }

@@ -74,7 +74,7 @@ impl Scope {
 
     /// Replaces the user's fields but keeps the SDK's own `session_id`.
     pub fn set_user(&mut self, user: Map) {
-        let session = self.user.remove("session_id");
+        let session = self.user.get("session_id").cloned();
         self.user = user;
         if let Some(session) = session {
             self.user.insert("session_id", session);
@@ -176,7 +176,7 @@ mod tests {
             data: Some("{\"k\":1}".into()),
             ..crumb("clicked \"ok\"")
         });
-        let json = Event::new("custom", 1.0).to_json(&Options::default(), &scope, true);
+        let json = Event::new("custom", 1.0).to_json(&Options::default(), &scope, 0);
         assert!(
             json.contains(r#""user":{"id":"u1","session_id":"s1"},"tags":{"a":"y"}"#),
             "{json}"
