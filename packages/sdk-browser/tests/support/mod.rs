@@ -1,6 +1,50 @@
-//! Fixtures for the browser tests: hostile JS values, DOM events, a recording stand-in for the
+//! Shared support for the browser tests of the SDK's wasm glue, run in headless Chromium by
+//! wasm-bindgen-test. The tests are split by topic, one test binary per file in `tests/`:
+//! `api_safety.rs` (exports with no SDK, hostile values, calls back into the SDK), `init.rs`
+//! (init, re-init, options), `errors.rs` (thrown values and error events to exceptions),
+//! `capture.rs` (events as the process hook receives them, the hook), `scope.rs` (user, tags,
+//! extras, breadcrumbs), `event_size.rs` (events at the request size limit), `transport.rs`
+//! (sending, answers, rate limits) and `beacons.rs` (leaving the page, close).
+//!
+//! Run from the workspace root:
+//!
+//! ```sh
+//! cargo test -p monitor-sdk-browser --features std --target wasm32-unknown-unknown
+//! ```
+//!
+//! To run one file, add `--test <file name>` (e.g. `--test scope`). What the command needs:
+//! - `--features std`: the shipped crate is no_std with its own panic handler, which conflicts
+//!   with the test harness's std.
+//! - `.cargo/config.toml` (workspace root) sets `wasm-bindgen-test-runner` as the runner for
+//!   wasm32-unknown-unknown; the wasm-bindgen CLI on PATH must be the version the
+//!   `wasm-bindgen` crate is pinned to (0.2.130).
+//! - `chromedriver` on PATH (Debian: `apt-get install -y chromium chromium-driver`), or
+//!   `CHROMEDRIVER=/usr/bin/chromedriver`. The runner adds `headless`, `no-sandbox` and
+//!   `disable-dev-shm-usage` itself; `webdriver.json` next to this crate's Cargo.toml adds the
+//!   flags that keep Chromium off the network (background updates, sync, first-run). The runner
+//!   reads `webdriver.json` from its working directory, which cargo sets to the crate directory.
+//! - Do not pass `-q`: the runner rejects it. `-- --include-ignored` also runs the tests that
+//!   show known SDK bugs (marked `#[ignore = "bug: ..."]`; none at the moment); they fail until
+//!   those are fixed.
+//!
+//! Every test file is wasm-only (`#![cfg(target_arch = "wasm32")]`): natively
+//! (`cargo test --workspace`) they compile to nothing.
+//!
+//! Each test file is its own test binary and wasm instance: the tests of one file share it and
+//! so the SDK's global state. wasm-bindgen-test runs them one at a time; each test that starts
+//! the SDK does so through `support::Running`, which closes it when dropped, and tests that need
+//! "no SDK" call `reset()` first. The SDK's browser calls go through the npm loader's `host`
+//! object (`global`, `send`, `beacon`, `schedule`, `process`); the tests pass a recording
+//! stand-in and drive the loader's side by hand (`on_response` with the id `send` was given,
+//! `tick`, `page_leave`), so nothing reaches the network (the few tests that use Chromium's own
+//! sendBeacon or fetch post to a blocked port, see `support::DSN`). Tests of functions that read
+//! page objects without a running SDK call `reset()`, which also hands the SDK the real global
+//! object.
+//!
+//! This module holds the fixtures: hostile JS values, DOM events, a recording stand-in for the
 //! npm loader's `host` object (`global`, `send`, `beacon`, `schedule`, `process`), and a
-//! running-SDK guard that leaves the global state clean.
+//! running-SDK guard that leaves the global state clean; at its end, the helpers several test
+//! files share (the export kinds, the request size limit, wrappers of the exports, scope readers).
 //!
 //! JS fixtures are inline JS modules rather than `Function::new_with_args`: the workspace builds
 //! js-sys without `unsafe-eval`, and a readable JS snippet says more about what a page does.
@@ -10,8 +54,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect, JSON};
 use monitor_sdk_browser::api;
+use monitor_sdk_browser::api::{capture, capture_message, scope};
+use monitor_sdk_browser::state::with_sdk;
 use monitor_sdk_browser::transport::on_response;
 use wasm_bindgen::prelude::*;
 
@@ -442,4 +488,104 @@ pub fn use_page_global() {
 /// Lets pending promise callbacks and short timers run.
 pub async fn settle_tasks() {
     let _ = sleep(0).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by several test files: the `capture` and `scope` kinds, the request size
+// limit, thin wrappers of the exports, hostile values, and readers of the SDK's scope.
+// ---------------------------------------------------------------------------------------------
+
+/// `capture` kinds (api.rs): exception, message, track, early record, window event.
+pub const EXCEPTION: u32 = 0;
+pub const MESSAGE: u32 = 1;
+pub const TRACK: u32 = 2;
+pub const EARLY: u32 = 3;
+pub const DOM_EVENT: u32 = 4;
+
+/// `scope` kinds (api.rs): one user field, tag, breadcrumb, clear the user, one extra.
+pub const USER_FIELD: u32 = 0;
+pub const TAG: u32 = 1;
+pub const BREADCRUMB: u32 = 2;
+pub const USER_CLEAR: u32 = 3;
+pub const EXTRA: u32 = 4;
+
+/// The largest request body (batch.rs): half the browser's 64 KiB keepalive quota, so a
+/// page-leave beacon fits beside a keepalive fetch still in flight.
+pub const MAX_REQUEST_BYTES: usize = 32_000;
+
+/// `capture(kind, a, b)`, the export the loader calls, as an event id: it returns a JS string
+/// or `undefined` (cheaper in the wasm than `Option<String>`), never anything else.
+pub fn cap(kind: u32, a: JsValue, b: JsValue) -> Option<String> {
+    let returned = capture(kind, a, b);
+    let id = returned.as_string();
+    assert!(
+        id.is_some() || returned.is_undefined(),
+        "capture returned {returned:?}"
+    );
+    id
+}
+
+/// The id of the request the client is waiting for an answer to, if any.
+pub fn in_flight() -> Option<u32> {
+    with_sdk(|sdk| sdk.client.in_flight_id()).flatten()
+}
+
+/// `clearUser`: the loader's `setUser(...)` calls this before setting each field.
+pub fn clear_user() {
+    scope(USER_CLEAR, JsValue::UNDEFINED, JsValue::UNDEFINED);
+}
+
+pub fn message(text: &str) -> Option<String> {
+    capture_message(text.into(), JsValue::UNDEFINED)
+}
+
+/// Every kind of value a page can pass to an export, including ones that throw on any access.
+pub fn hostile_values() -> Vec<(&'static str, JsValue)> {
+    vec![
+        ("undefined", JsValue::UNDEFINED),
+        ("null", JsValue::NULL),
+        ("true", JsValue::TRUE),
+        ("0", JsValue::from_f64(0.0)),
+        ("NaN", JsValue::from_f64(f64::NAN)),
+        ("-Infinity", JsValue::from_f64(f64::NEG_INFINITY)),
+        ("empty string", JsValue::from_str("")),
+        ("long string", JsValue::from_str(&"é".repeat(100_000))),
+        ("symbol", JsValue::symbol(Some("s"))),
+        ("bigint", bigint()),
+        ("array", Array::of2(&1.into(), &"x".into()).into()),
+        ("function", named_function()),
+        ("circular object", circular()),
+        ("unprintable object", unprintable()),
+        ("throwing proxy", throwing_proxy()),
+        ("throwing proxy function", throwing_proxy_function()),
+        ("revoked proxy", revoked_proxy()),
+        ("error with throwing message", error_with_throwing_message()),
+        (
+            "error with throwing name and stack",
+            error_with_throwing_name_and_stack(),
+        ),
+        ("options-like proxy", obj(&[("dsn", throwing_proxy())])),
+    ]
+}
+
+/// Keys of a JSON object in the event, in order.
+pub fn keys_at(ev: &JsValue, path: &str) -> Vec<String> {
+    js_sys::Object::keys(&at(ev, path).into())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect()
+}
+
+pub fn map_json(map: &monitor_sdk_core::Map) -> String {
+    let mut out = String::new();
+    map.write_json(&mut out);
+    out
+}
+
+pub fn user_json() -> String {
+    with_sdk(|sdk| map_json(&sdk.client.scope.user)).expect("SDK running")
+}
+
+pub fn tags_json() -> String {
+    with_sdk(|sdk| map_json(&sdk.client.scope.tags)).expect("SDK running")
 }
