@@ -71,7 +71,6 @@ function warn(...args) {
 }
 
 // Runs `fn`; a throw (a bug, or the page breaking a global we use) is logged, never raised.
-// (States are ordered: IDLE and LOADING are below READY.)
 function guard(fn, ...args) {
   try {
     return fn(...args);
@@ -248,7 +247,8 @@ export function init(userOptions) {
 }
 
 // Wraps one of the wasm dispatchers (`capture`, `scope`) for one `kind`: runs it when ready,
-// queues it while loading, ignores it otherwise.
+// queues it while loading (states are ordered: IDLE and LOADING are below READY), ignores it
+// otherwise.
 function api(name, kind) {
   return (a, b) => {
     if (state === READY) return safeCall(name, [kind, a, b]);
