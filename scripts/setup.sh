@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, idempotently: each step checks before it installs,
 # so a warm machine spends seconds here. Safe to run on a brand-new machine (as root, like CI).
-#   scripts/setup.sh            everything (tests need Chromium)
-#   scripts/setup.sh --no-browser   skip Chromium (enough for the demo)
+#   scripts/setup.sh                everything the tests need (Chromium, Kafka broker, ClickHouse)
+#   scripts/setup.sh --no-browser   only what the demo needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +43,11 @@ fi
 if [[ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]]; then
   log "npm install -g pnpm@$PNPM_VERSION"
   npm install -g --no-audit --no-fund "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+if ((want_browser)); then
+  # The collector's production-path tests need a Kafka-protocol broker and ClickHouse.
+  bash scripts/services.sh install
 fi
 
 log "pnpm install"

@@ -14,7 +14,9 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p monitor-sdk-browser --target wasm32-unknown-unknown -- -D warnings
 
-step "native tests (sdk-core, integrations, collector)"
+step "native tests (sdk-core, integrations, collector with real Kafka and ClickHouse)"
+bash scripts/services.sh start all
+trap 'bash scripts/services.sh stop all >/dev/null 2>&1 || true' EXIT
 cargo test --workspace
 
 step "SDK build and size budget"

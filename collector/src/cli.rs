@@ -1,23 +1,34 @@
-//! The command line: `monitor-collector [--config PATH]`. Everything else is configured in the
-//! TOML file or through `MONITOR_*` variables (see `config`).
+//! The command line: `monitor-collector [consume] [--config PATH]`. Everything else is
+//! configured in the TOML file or through `MONITOR_*` variables (see `config`). One binary
+//! holds both roles so that they always agree on the message format and the configuration.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-usage: monitor-collector [--config PATH]
+usage: monitor-collector [--config PATH]            serve HTTP (ingest, read API, demo)
+       monitor-collector consume [--config PATH]    move events from Kafka into ClickHouse
 
   --config PATH   TOML configuration file (default: $MONITOR_CONFIG, else built-in defaults)
   -h, --help      print this help
   -V, --version   print the version
 
 Environment overrides: MONITOR_LISTEN, MONITOR_DATA_DIR, MONITOR_MAX_BODY_BYTES,
-MONITOR_API_TOKEN, MONITOR_DEMO_DIR, MONITOR_SDK_DIR, MONITOR_PROJECTS (e.g. 1:keyA,2:keyB).
+MONITOR_API_TOKEN, MONITOR_DEMO_DIR, MONITOR_SDK_DIR, MONITOR_PROJECTS (e.g. 1:keyA,2:keyB),
+MONITOR_KAFKA_BROKERS (e.g. 127.0.0.1:9092; enables Kafka mode), MONITOR_KAFKA_TOPIC,
+MONITOR_CLICKHOUSE_URL, MONITOR_CLICKHOUSE_DATABASE.
 Logs go to stderr; RUST_LOG sets their level (default: info).";
 
 #[derive(Debug, PartialEq)]
 pub enum Command {
-    Run { config: Option<PathBuf> },
+    /// Serve HTTP: the default role.
+    Run {
+        config: Option<PathBuf>,
+    },
+    /// Consume the Kafka topic into ClickHouse.
+    Consume {
+        config: Option<PathBuf>,
+    },
     Help,
     Version,
 }
@@ -25,7 +36,12 @@ pub enum Command {
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     let mut config = None;
-    let mut args = args.into_iter();
+    let mut consume = false;
+    let mut args = args.into_iter().peekable();
+    if args.peek().is_some_and(|first| first == "consume") {
+        consume = true;
+        args.next();
+    }
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy();
         match text.as_ref() {
@@ -41,7 +57,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             },
         }
     }
-    Ok(Command::Run { config })
+    Ok(if consume {
+        Command::Consume { config }
+    } else {
+        Command::Run { config }
+    })
 }
 
 #[cfg(test)]
@@ -63,5 +83,16 @@ mod tests {
         assert_eq!(parse_strs(&["--help"]), Ok(Command::Help));
         assert!(parse_strs(&["--config"]).is_err());
         assert!(parse_strs(&["--port", "1"]).is_err());
+        assert_eq!(
+            parse_strs(&["consume", "--config", "c.toml"]),
+            Ok(Command::Consume {
+                config: Some(PathBuf::from("c.toml"))
+            })
+        );
+        assert_eq!(
+            parse_strs(&["consume"]),
+            Ok(Command::Consume { config: None })
+        );
+        assert!(parse_strs(&["--config", "c.toml", "consume"]).is_err());
     }
 }

@@ -24,15 +24,23 @@
 //! 7. Later, `GET /api/{project_id}/events` ([`endpoints::events`]) reads them back, newest
 //!    first, each as sent plus `received_at`, behind the optional api token.
 //!
+//! In Kafka mode (brokers configured) step 5 hands the batch to [`kafka::KafkaSink`] instead,
+//! and the answer waits for every broker acknowledgement. A second role of the same binary,
+//! [`consume`] (`monitor-collector consume`), reads the topic in batches, inserts them into
+//! [`clickhouse`] and commits its offsets only after the insert.
+//!
 //! [`config`] says what can be tuned; [`run`] binds, prints the startup line and serves.
 
 pub mod auth;
 pub mod cli;
+pub mod clickhouse;
 pub mod config;
+pub mod consume;
 pub mod cors;
 pub mod decode;
 pub mod endpoints;
 pub mod error;
+pub mod kafka;
 mod server;
 pub mod store;
 pub mod validate;

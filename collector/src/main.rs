@@ -1,4 +1,5 @@
-//! The `monitor-collector` binary: parse the command line, load the configuration, run.
+//! The `monitor-collector` binary: parse the command line, load the configuration, run the
+//! chosen role (serve HTTP, or `consume` Kafka into ClickHouse).
 //! Exit codes: 0 after a clean shutdown, 1 when the service fails, 2 for a usage or
 //! configuration error.
 
@@ -10,8 +11,9 @@ use monitor_collector::config::Config;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let config_file = match cli::parse(std::env::args_os().skip(1)) {
-        Ok(Command::Run { config }) => config,
+    let (config_file, consume) = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(Command::Run { config }) => (config, false),
+        Ok(Command::Consume { config }) => (config, true),
         Ok(Command::Help) => {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
@@ -33,6 +35,11 @@ fn main() -> ExitCode {
         }
     };
 
+    if consume && !config.kafka.enabled() {
+        eprintln!("monitor-collector: consume needs kafka.brokers (or MONITOR_KAFKA_BROKERS)");
+        return ExitCode::from(2);
+    }
+
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -52,7 +59,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(monitor_collector::run(config)) {
+    let result = if consume {
+        runtime.block_on(monitor_collector::consume::consume(config))
+    } else {
+        runtime.block_on(monitor_collector::run(config))
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("monitor-collector: {e}");

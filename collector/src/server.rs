@@ -1,12 +1,15 @@
-//! Running the service: open the store, bind, announce the address, serve until a signal.
+//! Running the service: open the store (or, in Kafka mode, the topic), bind, announce the
+//! address, serve until a signal.
 
 use std::fmt;
 use std::io::Write;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::store::StoreError;
+use crate::kafka::{ensure_topic, KafkaSink};
+use crate::store::{NoReader, StoreError};
 use crate::{app, AppState};
 
 /// Why the collector could not start or stopped with an error.
@@ -15,6 +18,14 @@ pub enum RunError {
     Store(StoreError),
     Bind(String, std::io::Error),
     Serve(std::io::Error),
+    Kafka(String),
+    ClickHouse(String),
+}
+
+impl RunError {
+    pub(crate) fn kafka(e: rdkafka::error::KafkaError) -> RunError {
+        RunError::Kafka(e.to_string())
+    }
 }
 
 impl fmt::Display for RunError {
@@ -23,16 +34,26 @@ impl fmt::Display for RunError {
             RunError::Store(e) => write!(f, "cannot open the store: {e}"),
             RunError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             RunError::Serve(e) => write!(f, "server failed: {e}"),
+            RunError::Kafka(e) => write!(f, "kafka: {e}"),
+            RunError::ClickHouse(e) => write!(f, "clickhouse: {e}"),
         }
     }
 }
 
 impl std::error::Error for RunError {}
 
-/// Opens the store, binds `config.listen` and serves until SIGTERM or ctrl-c.
+/// Opens the store, binds `config.listen` and serves until SIGTERM or ctrl-c. With Kafka
+/// brokers configured, events go to Kafka instead of the embedded store.
 pub async fn run(config: Config) -> Result<(), RunError> {
     let listen = config.listen;
-    let state = AppState::open(config).map_err(RunError::Store)?;
+    let state = if config.kafka.enabled() {
+        ensure_topic(&config.kafka).await.map_err(RunError::kafka)?;
+        let sink = KafkaSink::new(&config.kafka).map_err(RunError::Store)?;
+        tracing::info!(brokers = %config.kafka.bootstrap_servers(), topic = %config.kafka.topic, "kafka mode");
+        AppState::new(config, Arc::new(sink), Arc::new(NoReader))
+    } else {
+        AppState::open(config).map_err(RunError::Store)?
+    };
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| RunError::Bind(listen.to_string(), e))?;
@@ -64,7 +85,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), RunErro
 
 /// Resolves on ctrl-c or SIGTERM (what `docker stop` and systemd send), letting requests in
 /// flight finish so that no batch is cut between commit and answer.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

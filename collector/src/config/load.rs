@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{any_origin, invalid, Config, ConfigError, ProjectConfig};
+use super::{any_origin, invalid, parse_brokers, Config, ConfigError, ProjectConfig};
 
 /// Environment variable naming the TOML file when `--config` is not given.
 pub const CONFIG_ENV: &str = "MONITOR_CONFIG";
@@ -77,6 +77,18 @@ impl Config {
         if let Some(value) = var("MONITOR_PROJECTS") {
             self.projects = parse_projects(&value)
                 .map_err(|e| invalid(format!("MONITOR_PROJECTS: {}", e.0)))?;
+        }
+        if let Some(value) = var("MONITOR_KAFKA_BROKERS") {
+            self.kafka.brokers = parse_brokers(&value);
+        }
+        if let Some(value) = var("MONITOR_KAFKA_TOPIC") {
+            self.kafka.topic = value;
+        }
+        if let Some(value) = var("MONITOR_CLICKHOUSE_URL") {
+            self.clickhouse.url = value;
+        }
+        if let Some(value) = var("MONITOR_CLICKHOUSE_DATABASE") {
+            self.clickhouse.database = value;
         }
         Ok(())
     }
@@ -199,6 +211,10 @@ mod tests {
                 ("MONITOR_PROJECTS", "1:keyA, 2:keyB,1:keyC"),
                 ("MONITOR_DEMO_DIR", "site"),
                 ("MONITOR_SDK_DIR", "dist"),
+                ("MONITOR_KAFKA_BROKERS", "k1:9092,k2:9092"),
+                ("MONITOR_KAFKA_TOPIC", "t1"),
+                ("MONITOR_CLICKHOUSE_URL", "http://ch:8123"),
+                ("MONITOR_CLICKHOUSE_DATABASE", "db1"),
             ]),
         )
         .unwrap();
@@ -212,6 +228,10 @@ mod tests {
         assert_eq!(config.projects.len(), 2);
         assert_eq!(config.projects[0].keys, ["keyA", "keyC"]);
         assert_eq!(config.projects[1].id, 2);
+        assert_eq!(config.kafka.brokers, ["k1:9092", "k2:9092"]);
+        assert_eq!(config.kafka.topic, "t1");
+        assert_eq!(config.clickhouse.url, "http://ch:8123");
+        assert_eq!(config.clickhouse.database, "db1");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! Every option is a documented serde field with its default in the single `impl Default`
 //! below; `load.rs` layers a TOML file and `MONITOR_*` environment variables on top of it, and
 //! [`Config::validate`] rejects combinations the service cannot run with. docs/collector.md
-//! lists the same options for people who configure the service.
+//! lists the same options for people who configure the service. The `[kafka]` and
+//! `[clickhouse]` sections of the production path are in `services.rs`.
 
 mod load;
+mod services;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -16,6 +18,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use load::{parse_projects, CONFIG_ENV};
+pub use services::{parse_brokers, ClickHouseConfig, Compression, KafkaConfig};
 
 /// The key that the demo page and the examples use; only configured when no project is.
 pub const DEMO_PUBLIC_KEY: &str = "demo-public-key";
@@ -52,6 +55,10 @@ pub struct Config {
     pub sdk_dir: PathBuf,
     /// Projects whose events are accepted (`MONITOR_PROJECTS` replaces the list).
     pub projects: Vec<ProjectConfig>,
+    /// Kafka mode (`[kafka]`): off while `brokers` is empty.
+    pub kafka: KafkaConfig,
+    /// Where the `consume` role writes (`[clickhouse]`).
+    pub clickhouse: ClickHouseConfig,
 }
 
 /// One project: its id (the last part of the DSN), its public keys and the page origins that
@@ -90,6 +97,8 @@ impl Default for Config {
                 keys: vec![DEMO_PUBLIC_KEY.to_owned()],
                 allowed_origins: any_origin(),
             }],
+            kafka: KafkaConfig::default(),
+            clickhouse: ClickHouseConfig::default(),
         }
     }
 }
@@ -133,6 +142,8 @@ impl Config {
                 "api_token must not be empty (leave it out to disable)",
             ));
         }
+        self.kafka.validate()?;
+        self.clickhouse.validate()?;
         if self.projects.is_empty() {
             return Err(invalid("projects: at least one project is needed"));
         }

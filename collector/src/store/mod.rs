@@ -3,7 +3,8 @@
 //! Writing and reading are separate traits because they need not be the same system: the
 //! embedded SQLite store ([`SqliteStore`]) does both, while a Kafka sink would only write and
 //! a ClickHouse reader only read. Both traits are blocking; the endpoints call them through
-//! `spawn_blocking` so that a slow disk never stalls the async workers.
+//! `spawn_blocking` so that a slow disk never stalls the async workers. Kafka mode's sink is
+//! `crate::kafka::KafkaSink`.
 
 mod sqlite;
 
@@ -51,6 +52,10 @@ pub enum StoreError {
     Corrupt(String),
     /// The blocking task running the store call died.
     TaskFailed(String),
+    /// Kafka did not acknowledge every event of the batch in time (Kafka mode).
+    Kafka(String),
+    /// This mode has no such store (reading events in Kafka mode, for now).
+    Unavailable(&'static str),
 }
 
 impl fmt::Display for StoreError {
@@ -60,6 +65,8 @@ impl fmt::Display for StoreError {
             StoreError::Io(e) => write!(f, "io: {e}"),
             StoreError::Corrupt(e) => write!(f, "corrupt stored event: {e}"),
             StoreError::TaskFailed(e) => write!(f, "store task failed: {e}"),
+            StoreError::Kafka(e) => write!(f, "kafka: {e}"),
+            StoreError::Unavailable(e) => write!(f, "unavailable: {e}"),
         }
     }
 }
@@ -81,6 +88,18 @@ impl From<std::io::Error> for StoreError {
 impl From<tokio::task::JoinError> for StoreError {
     fn from(e: tokio::task::JoinError) -> Self {
         StoreError::TaskFailed(e.to_string())
+    }
+}
+
+/// The reader of Kafka mode until a ClickHouse reader exists: events are in ClickHouse, not
+/// here, and saying so (503) beats answering with an empty list.
+pub struct NoReader;
+
+impl EventReader for NoReader {
+    fn query(&self, _query: &EventQuery) -> Result<Vec<Value>, StoreError> {
+        Err(StoreError::Unavailable(
+            "reading events is not available in Kafka mode yet; query ClickHouse",
+        ))
     }
 }
 

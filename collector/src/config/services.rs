@@ -1,0 +1,221 @@
+//! The options of the production path: the `[kafka]` and `[clickhouse]` sections.
+//!
+//! They live apart from the HTTP options because only the Kafka mode and the `consume` role
+//! read them. An empty `kafka.brokers` list is what keeps the collector on its embedded store,
+//! so a configuration without these sections behaves exactly as before they existed.
+
+use serde::Deserialize;
+
+use super::{invalid, ConfigError};
+
+/// Where accepted events go in Kafka mode, and how the consumer reads them back.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// Bootstrap brokers as `host:port` (`MONITOR_KAFKA_BROKERS`, comma-separated). Empty
+    /// means Kafka mode is off and events go to the embedded store.
+    pub brokers: Vec<String>,
+    /// Topic the events are produced to and consumed from (`MONITOR_KAFKA_TOPIC`).
+    pub topic: String,
+    /// `client.id` the brokers see in their logs and metrics.
+    pub client_id: String,
+    /// Milliseconds a batch may wait for every broker acknowledgement before the ingest
+    /// answer becomes 503 (librdkafka's `message.timeout.ms`).
+    pub delivery_timeout_ms: u64,
+    /// Compression of produced batches. Snappy is left out on purpose: the tansu broker used
+    /// in tests accepts it but cannot serve it back.
+    pub compression: Compression,
+    /// Partitions of the topic when the collector has to create it.
+    pub partitions: i32,
+    /// Replication factor of the topic when the collector has to create it.
+    pub replication_factor: i32,
+    /// Consumer group of the `consume` role; its committed offsets say what ClickHouse holds.
+    pub consumer_group: String,
+}
+
+/// The `compression.type` values the collector allows.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Lz4,
+    Zstd,
+}
+
+impl Compression {
+    /// The name librdkafka expects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            brokers: Vec::new(),
+            topic: "monitor-events".to_owned(),
+            client_id: "monitor-collector".to_owned(),
+            delivery_timeout_ms: 5000,
+            compression: Compression::Lz4,
+            partitions: 3,
+            replication_factor: 1,
+            consumer_group: "monitor-clickhouse".to_owned(),
+        }
+    }
+}
+
+impl KafkaConfig {
+    /// Kafka mode is on when at least one broker is configured.
+    pub fn enabled(&self) -> bool {
+        !self.brokers.is_empty()
+    }
+
+    /// librdkafka's `bootstrap.servers`.
+    pub fn bootstrap_servers(&self) -> String {
+        self.brokers.join(",")
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.brokers.iter().any(|b| b.trim().is_empty()) {
+            return Err(invalid("kafka.brokers: a broker address is empty"));
+        }
+        if self.topic.is_empty() || !self.topic.bytes().all(is_topic_byte) {
+            return Err(invalid(format!(
+                "kafka.topic: {:?} must be non-empty and use only A-Z a-z 0-9 . _ -",
+                self.topic
+            )));
+        }
+        if self.consumer_group.is_empty() {
+            return Err(invalid("kafka.consumer_group must not be empty"));
+        }
+        if self.delivery_timeout_ms == 0 {
+            return Err(invalid("kafka.delivery_timeout_ms must be positive"));
+        }
+        if self.partitions < 1 || self.replication_factor < 1 {
+            return Err(invalid(
+                "kafka.partitions and kafka.replication_factor must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_topic_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._-".contains(&b)
+}
+
+/// Where the `consume` role writes, and how it batches.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClickHouseConfig {
+    /// HTTP interface of the server (`MONITOR_CLICKHOUSE_URL`).
+    pub url: String,
+    /// Database holding the tables; created at start-up (`MONITOR_CLICKHOUSE_DATABASE`).
+    pub database: String,
+    /// Most rows per insert: ClickHouse wants few large inserts, not many small ones.
+    pub batch_rows: usize,
+    /// Longest a consumed message waits for its batch to fill before it is inserted anyway.
+    pub batch_ms: u64,
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        ClickHouseConfig {
+            url: "http://127.0.0.1:8123".to_owned(),
+            database: "monitor".to_owned(),
+            batch_rows: 1000,
+            batch_ms: 1000,
+        }
+    }
+}
+
+impl ClickHouseConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return Err(invalid(format!(
+                "clickhouse.url: {:?} must start with http:// or https://",
+                self.url
+            )));
+        }
+        // The name is written into DDL, so it is held to a plain identifier.
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        if self.database.is_empty()
+            || !self.database.bytes().all(plain)
+            || self.database.as_bytes()[0].is_ascii_digit()
+        {
+            return Err(invalid(format!(
+                "clickhouse.database: {:?} must be a plain identifier (A-Z a-z 0-9 _)",
+                self.database
+            )));
+        }
+        if self.batch_rows == 0 || self.batch_ms == 0 {
+            return Err(invalid(
+                "clickhouse.batch_rows and clickhouse.batch_ms must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parses `MONITOR_KAFKA_BROKERS`: comma-separated `host:port`, blanks ignored.
+pub fn parse_brokers(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn kafka_is_off_by_default_and_sections_parse() {
+        assert!(!Config::default().kafka.enabled());
+        let config = Config::from_toml_str(
+            "[kafka]\nbrokers = [\"a:9092\", \"b:9092\"]\ncompression = \"zstd\"\n\
+             [clickhouse]\ndatabase = \"m2\"\nbatch_rows = 10\n",
+        )
+        .unwrap();
+        assert!(config.kafka.enabled());
+        assert_eq!(config.kafka.bootstrap_servers(), "a:9092,b:9092");
+        assert_eq!(config.kafka.compression, Compression::Zstd);
+        assert_eq!(config.kafka.topic, "monitor-events");
+        assert_eq!(config.clickhouse.database, "m2");
+        assert_eq!(config.clickhouse.batch_ms, 1000);
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn refuses_snappy_and_bad_names() {
+        let err = Config::from_toml_str("[kafka]\ncompression = \"snappy\"\n").unwrap_err();
+        assert!(err.to_string().contains("snappy"), "{err}");
+        let mut config = Config::default();
+        config.clickhouse.database = "a;drop".to_owned();
+        assert!(config
+            .validate()
+            .unwrap_err()
+            .0
+            .contains("clickhouse.database"));
+        let mut config = Config::default();
+        config.kafka.topic = "a b".to_owned();
+        assert!(config.validate().unwrap_err().0.contains("kafka.topic"));
+        let mut config = Config::default();
+        config.clickhouse.url = "127.0.0.1:8123".to_owned();
+        assert!(config.validate().unwrap_err().0.contains("clickhouse.url"));
+    }
+
+    #[test]
+    fn brokers_from_the_environment() {
+        assert_eq!(parse_brokers(" a:1, ,b:2,"), ["a:1", "b:2"]);
+    }
+}

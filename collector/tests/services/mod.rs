@@ -1,0 +1,97 @@
+//! Shared by the tests that need the real services: make sure Kafka and ClickHouse answer
+//! (starting them with `scripts/services.sh` when they do not), and talk to ClickHouse's HTTP
+//! interface directly, so that what the collector wrote is checked by a path it does not use.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const KAFKA: &str = "127.0.0.1:9092";
+pub const CLICKHOUSE: &str = "127.0.0.1:8123";
+
+pub fn reachable(addr: &str) -> bool {
+    let addr = addr.parse().unwrap();
+    TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
+}
+
+/// Makes sure both services answer; `false` only when skipping was asked for outside CI
+/// (`MONITOR_SKIP_SERVICES=1`). Under `CI` a missing service always fails the test.
+pub fn ensure_services(wanted: &[&str]) -> bool {
+    let missing: Vec<&str> = [("kafka", KAFKA), ("clickhouse", CLICKHOUSE)]
+        .into_iter()
+        .filter(|(name, addr)| wanted.contains(name) && !reachable(addr))
+        .map(|(name, _)| name)
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let in_ci = std::env::var_os("CI").is_some();
+    if std::env::var("MONITOR_SKIP_SERVICES").as_deref() == Ok("1") && !in_ci {
+        eprintln!("SKIPPED: {missing:?} not running and MONITOR_SKIP_SERVICES=1");
+        return false;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
+    assert!(
+        script.exists(),
+        "{missing:?} not reachable and {} is missing: start Kafka on {KAFKA} and ClickHouse on \
+         {CLICKHOUSE}",
+        script.display()
+    );
+    for service in missing {
+        let output = Command::new("bash")
+            .arg(&script)
+            .args(["start", service])
+            .output()
+            .expect("run scripts/services.sh");
+        assert!(
+            output.status.success(),
+            "scripts/services.sh start {service} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(
+        reachable(KAFKA) && reachable(CLICKHOUSE),
+        "services started but do not answer"
+    );
+    true
+}
+
+/// One HTTP/1.0 exchange (no chunked answers); returns status and body.
+pub fn http(addr: &str, request_line: &str, content_type: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "{request_line} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let status = response[9..12].parse().expect("status code");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_owned())
+}
+
+pub fn clickhouse(query: &str) -> String {
+    let (status, body) = http(CLICKHOUSE, "POST /", "text/plain", query);
+    assert_eq!(status, 200, "{query}: {body}");
+    body
+}
+
+pub fn rows(query: &str) -> Vec<Value> {
+    clickhouse(&format!("{query} FORMAT JSONEachRow"))
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSONEachRow line"))
+        .collect()
+}
