@@ -6,31 +6,41 @@
 //! and nothing is committed meanwhile: a crash or a stop at any point leaves the offsets at
 //! the last batch ClickHouse holds, so the uncommitted messages are read again. That is
 //! at-least-once delivery; the `events` table's ReplacingMergeTree removes the repeats.
+//!
+//! A message that does not decode would fail the same way on every read, so it must not hold
+//! its partition: it goes to the dead-letter topic ([`DeadLetters`]), acknowledged by Kafka
+//! before the batch's commit moves past it. With `consumer.metrics_listen` set, `/metrics`
+//! shows insert durations, batch sizes and per-partition lag.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::future::Future;
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::watch;
-use tokio::time::{sleep, timeout_at, Instant};
+use tokio::time::{sleep, timeout_at};
 
 use crate::clickhouse::{self as ch, EventRow};
 use crate::config::Config;
-use crate::kafka::{self, message};
+use crate::kafka::{self, message, DeadLetter, DeadLetters, LagContext};
+use crate::metrics;
 use crate::server::shutdown_signal;
 use crate::RunError;
 
 const FIRST_RETRY: Duration = Duration::from_millis(200);
 const MAX_RETRY: Duration = Duration::from_secs(30);
 
-/// One batch: the rows to insert and, per partition, the offset to commit after them.
+/// One batch: the rows to insert, the messages for the dead-letter topic and, per partition,
+/// the offset to commit after them.
 #[derive(Default)]
 struct Batch {
     messages: usize,
     rows: Vec<EventRow>,
+    dead: Vec<DeadLetter>,
     next_offsets: BTreeMap<(String, i32), i64>,
 }
 
@@ -44,16 +54,24 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
         .await
         .map_err(RunError::kafka)?;
 
-    let consumer: StreamConsumer = kafka::client_config(&config.kafka)
+    let context = LagContext {
+        topic: config.kafka.topic.clone(),
+    };
+    let consumer: StreamConsumer<LagContext> = kafka::client_config(&config.kafka)
         .set("group.id", &config.kafka.consumer_group)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        .create()
+        .set("statistics.interval.ms", kafka::STATISTICS_INTERVAL_MS)
+        .create_with_context(context)
         .map_err(RunError::kafka)?;
     consumer
         .subscribe(&[&config.kafka.topic])
         .map_err(RunError::kafka)?;
+    let dead_letters = DeadLetters::new(&config.kafka).map_err(RunError::kafka)?;
     let client = ch::client(&config.clickhouse);
+    if let Some(addr) = config.consumer.metrics_listen {
+        serve_metrics(addr).await?;
+    }
 
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
@@ -69,12 +87,52 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
             batch = next_batch(&consumer, max_rows, max_wait) => batch,
             () = stopped(stop.clone()) => break,
         };
-        if !batch.rows.is_empty() && !insert_until_saved(&client, &batch.rows, stop.clone()).await {
-            break; // stopping; the batch stays uncommitted and is read again next time
+        // Either step stopping means the batch stays uncommitted and is read again next time.
+        if !batch.dead.is_empty() {
+            let sent = until_done("dead-letter produce", stop.clone(), || async {
+                dead_letters.send(&batch.dead).await
+            });
+            if !sent.await {
+                break;
+            }
+            metrics::global().dead_lettered(batch.dead.len());
+            tracing::warn!(
+                count = batch.dead.len(),
+                topic = dead_letters.topic(),
+                "dead-lettered"
+            );
+        }
+        if !batch.rows.is_empty() {
+            let inserted = until_done("insert", stop.clone(), || async {
+                let started = Instant::now();
+                ch::insert_events(&client, &batch.rows).await?;
+                let seconds = started.elapsed().as_secs_f64();
+                metrics::global().clickhouse_insert(seconds, batch.rows.len());
+                tracing::debug!(rows = batch.rows.len(), "inserted batch");
+                Ok::<(), ::clickhouse::error::Error>(())
+            });
+            if !inserted.await {
+                break;
+            }
         }
         commit(&consumer, &batch);
     }
     tracing::info!("consumer stopped");
+    Ok(())
+}
+
+/// Binds `addr` and serves `/metrics` and `/healthz` in the background.
+async fn serve_metrics(addr: std::net::SocketAddr) -> Result<(), RunError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| RunError::Bind(addr.to_string(), e))?;
+    let bound = listener.local_addr().map_err(RunError::Serve)?;
+    tracing::info!(addr = %bound, "consumer metrics listening");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, crate::endpoints::metrics::router()).await {
+            tracing::error!(error = %e, "consumer metrics listener failed");
+        }
+    });
     Ok(())
 }
 
@@ -94,7 +152,11 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 }
 
 /// Waits for a first message, then gathers more until the batch is full or its time is up.
-async fn next_batch(consumer: &StreamConsumer, max_rows: usize, max_wait: Duration) -> Batch {
+async fn next_batch<C: rdkafka::consumer::ConsumerContext + 'static>(
+    consumer: &StreamConsumer<C>,
+    max_rows: usize,
+    max_wait: Duration,
+) -> Batch {
     let mut batch = Batch::default();
     loop {
         match consumer.recv().await {
@@ -108,7 +170,7 @@ async fn next_batch(consumer: &StreamConsumer, max_rows: usize, max_wait: Durati
             }
         }
     }
-    let deadline = Instant::now() + max_wait;
+    let deadline = tokio::time::Instant::now() + max_wait;
     while batch.messages < max_rows {
         match timeout_at(deadline, consumer.recv()).await {
             Ok(Ok(m)) => add(&mut batch, &m),
@@ -129,32 +191,31 @@ fn add(batch: &mut Batch, m: &impl Message) {
         .insert((m.topic().to_owned(), m.partition()), m.offset() + 1);
     match message::decode(m.payload().unwrap_or_default()) {
         Ok(event) => batch.rows.push(EventRow::from_message(&event)),
-        // Skipped but committed: a message that cannot be read now never will be.
-        Err(reason) => tracing::warn!(
-            partition = m.partition(),
-            offset = m.offset(),
-            %reason,
-            "skipping a message that does not decode"
-        ),
+        // A message that cannot be read now never will be: dead-letter it, then move on.
+        Err(reason) => {
+            tracing::warn!(
+                partition = m.partition(),
+                offset = m.offset(),
+                %reason,
+                "message does not decode; dead-lettering it"
+            );
+            batch.dead.push(DeadLetter::new(m, &reason));
+        }
     }
 }
 
-/// Inserts until ClickHouse takes the batch; `false` if asked to stop first.
-async fn insert_until_saved(
-    client: &::clickhouse::Client,
-    rows: &[EventRow],
-    stop: watch::Receiver<bool>,
-) -> bool {
+/// Retries `attempt` with backoff until it succeeds (`true`) or a stop is asked for (`false`).
+async fn until_done<F, Fut, E>(what: &str, stop: watch::Receiver<bool>, mut attempt: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
     let mut delay = FIRST_RETRY;
     loop {
-        match ch::insert_events(client, rows).await {
-            Ok(()) => {
-                tracing::debug!(rows = rows.len(), "inserted batch");
-                return true;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, rows = rows.len(), retry_in = ?delay, "insert failed")
-            }
+        match attempt().await {
+            Ok(()) => return true,
+            Err(e) => tracing::warn!(error = %e, retry_in = ?delay, "{what} failed"),
         }
         tokio::select! {
             () = sleep(delay) => {}
@@ -166,7 +227,10 @@ async fn insert_until_saved(
 
 /// Commits the offsets after the batch. A failed commit (a rebalance took the partition)
 /// only means those messages are read again, and their rows deduplicated.
-fn commit(consumer: &StreamConsumer, batch: &Batch) {
+fn commit<C: rdkafka::consumer::ConsumerContext + 'static>(
+    consumer: &StreamConsumer<C>,
+    batch: &Batch,
+) {
     let mut offsets = TopicPartitionList::new();
     for ((topic, partition), next) in &batch.next_offsets {
         if let Err(e) = offsets.add_partition_offset(topic, *partition, Offset::Offset(*next)) {

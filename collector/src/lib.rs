@@ -25,9 +25,15 @@
 //!    first, each as sent plus `received_at`, behind the optional api token.
 //!
 //! In Kafka mode (brokers configured) step 5 hands the batch to [`kafka::KafkaSink`] instead,
-//! and the answer waits for every broker acknowledgement. A second role of the same binary,
-//! [`consume`] (`monitor-collector consume`), reads the topic in batches, inserts them into
-//! [`clickhouse`] and commits its offsets only after the insert.
+//! and the answer waits for every broker acknowledgement, or, when Kafka is down or slow, for
+//! the batch to be fsynced in the on-disk [`spool`], which is replayed when Kafka is back.
+//! A second role of the same binary, [`consume`] (`monitor-collector consume`), reads the
+//! topic in batches, inserts them into [`clickhouse`] and commits its offsets only after the
+//! insert.
+//!
+//! Around all this, [`metrics`] counts what happened (served at `GET /metrics`) and [`ready`]
+//! says whether the backend answers (`GET /readyz`); undecodable messages go from the
+//! consumer to a dead-letter topic ([`kafka::DeadLetters`]) instead of blocking a partition.
 //!
 //! [`config`] says what can be tuned; [`run`] binds, prints the startup line and serves.
 
@@ -41,7 +47,10 @@ pub mod decode;
 pub mod endpoints;
 pub mod error;
 pub mod kafka;
+pub mod metrics;
+pub mod ready;
 mod server;
+pub mod spool;
 pub mod store;
 pub mod validate;
 
@@ -56,6 +65,7 @@ use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
 use crate::endpoints::{cors_free_routes, events, ingest};
+use crate::ready::ReadyCheck;
 use crate::store::{EventReader, EventSink, SqliteStore, StoreError};
 
 pub use server::{run, serve, RunError};
@@ -67,6 +77,8 @@ pub struct AppState {
     pub access: Arc<Access>,
     pub sink: Arc<dyn EventSink>,
     pub reader: Arc<dyn EventReader>,
+    /// What `GET /readyz` asks; chosen by the mode ([`ready::for_config`]).
+    pub ready: Arc<dyn ReadyCheck>,
 }
 
 impl AppState {
@@ -79,6 +91,7 @@ impl AppState {
     pub fn new(config: Config, sink: Arc<dyn EventSink>, reader: Arc<dyn EventReader>) -> AppState {
         AppState {
             access: Arc::new(Access::from_config(&config)),
+            ready: ready::for_config(&config, reader.clone()),
             config: Arc::new(config),
             sink,
             reader,
@@ -113,6 +126,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(cors_free_routes(&state.config))
         .fallback(endpoints::not_found)
+        .layer(middleware::from_fn(endpoints::metrics::count_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -48,7 +48,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let listen = config.listen;
     let state = if config.kafka.enabled() {
         ensure_topic(&config.kafka).await.map_err(RunError::kafka)?;
-        let sink = KafkaSink::new(&config.kafka).map_err(RunError::Store)?;
+        let sink = KafkaSink::new(&config.kafka, &config.spool_dir()).map_err(RunError::Store)?;
         tracing::info!(brokers = %config.kafka.bootstrap_servers(), topic = %config.kafka.topic, "kafka mode");
         AppState::new(config, Arc::new(sink), Arc::new(NoReader))
     } else {

@@ -84,6 +84,23 @@ impl Config {
         if let Some(value) = var("MONITOR_KAFKA_TOPIC") {
             self.kafka.topic = value;
         }
+        if let Some(value) = var("MONITOR_SPOOL_MAX_BYTES") {
+            self.kafka.spool_max_bytes = value.parse().map_err(|_| {
+                invalid(format!(
+                    "MONITOR_SPOOL_MAX_BYTES: {value:?} is not a byte count"
+                ))
+            })?;
+        }
+        if let Some(value) = var("MONITOR_KAFKA_DEAD_LETTER_TOPIC") {
+            self.kafka.dead_letter_topic = value;
+        }
+        if let Some(value) = var("MONITOR_CONSUMER_METRICS_LISTEN") {
+            self.consumer.metrics_listen = Some(value.parse().map_err(|_| {
+                invalid(format!(
+                    "MONITOR_CONSUMER_METRICS_LISTEN: {value:?} is not an address:port"
+                ))
+            })?);
+        }
         if let Some(value) = var("MONITOR_CLICKHOUSE_URL") {
             self.clickhouse.url = value;
         }
@@ -213,6 +230,7 @@ mod tests {
                 ("MONITOR_SDK_DIR", "dist"),
                 ("MONITOR_KAFKA_BROKERS", "k1:9092,k2:9092"),
                 ("MONITOR_KAFKA_TOPIC", "t1"),
+                ("MONITOR_SPOOL_MAX_BYTES", "4096"),
                 ("MONITOR_CLICKHOUSE_URL", "http://ch:8123"),
                 ("MONITOR_CLICKHOUSE_DATABASE", "db1"),
             ]),
@@ -230,6 +248,7 @@ mod tests {
         assert_eq!(config.projects[1].id, 2);
         assert_eq!(config.kafka.brokers, ["k1:9092", "k2:9092"]);
         assert_eq!(config.kafka.topic, "t1");
+        assert_eq!(config.kafka.spool_max_bytes, 4096);
         assert_eq!(config.clickhouse.url, "http://ch:8123");
         assert_eq!(config.clickhouse.database, "db1");
     }
@@ -249,6 +268,10 @@ mod tests {
         assert!(load(&[("MONITOR_LISTEN", "nowhere")]).contains("MONITOR_LISTEN"));
         assert!(load(&[("MONITOR_MAX_BODY_BYTES", "1MB")]).contains("MONITOR_MAX_BODY_BYTES"));
         assert!(load(&[("MONITOR_PROJECTS", "1=abc")]).contains("MONITOR_PROJECTS"));
+        assert!(load(&[("MONITOR_CONSUMER_METRICS_LISTEN", "x")])
+            .contains("MONITOR_CONSUMER_METRICS_LISTEN"));
+        assert!(load(&[("MONITOR_SPOOL_MAX_BYTES", "1M")]).contains("MONITOR_SPOOL_MAX_BYTES"));
+        assert!(load(&[("MONITOR_SPOOL_MAX_BYTES", "0")]).contains("spool_max_bytes"));
         assert!(load(&[("MONITOR_PROJECTS", "0:abc")]).contains("positive"));
         assert!(load(&[("MONITOR_PROJECTS", "1:a b")]).contains("key"));
         assert!(load(&[("MONITOR_CONFIG", "/nonexistent/collector.toml")]).contains("cannot read"));

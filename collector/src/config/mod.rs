@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use load::{parse_projects, CONFIG_ENV};
-pub use services::{parse_brokers, ClickHouseConfig, Compression, KafkaConfig};
+pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig, KafkaConfig};
 
 /// The key that the demo page and the examples use; only configured when no project is.
 pub const DEMO_PUBLIC_KEY: &str = "demo-public-key";
@@ -59,6 +59,8 @@ pub struct Config {
     pub kafka: KafkaConfig,
     /// Where the `consume` role writes (`[clickhouse]`).
     pub clickhouse: ClickHouseConfig,
+    /// The `consume` role's own options (`[consumer]`).
+    pub consumer: ConsumerConfig,
 }
 
 /// One project: its id (the last part of the DSN), its public keys and the page origins that
@@ -99,6 +101,7 @@ impl Default for Config {
             }],
             kafka: KafkaConfig::default(),
             clickhouse: ClickHouseConfig::default(),
+            consumer: ConsumerConfig::default(),
         }
     }
 }
@@ -194,6 +197,11 @@ impl Config {
     /// Where the embedded store lives.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("events.db")
+    }
+
+    /// Where Kafka mode spools events while Kafka cannot take them.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.data_dir.join("spool")
     }
 }
 

@@ -4,6 +4,8 @@
 //! read them. An empty `kafka.brokers` list is what keeps the collector on its embedded store,
 //! so a configuration without these sections behaves exactly as before they existed.
 
+use std::net::SocketAddr;
+
 use serde::Deserialize;
 
 use super::{invalid, ConfigError};
@@ -31,6 +33,12 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// Consumer group of the `consume` role; its committed offsets say what ClickHouse holds.
     pub consumer_group: String,
+    /// Where the consumer puts messages it cannot decode, with the reason in a header
+    /// (`MONITOR_KAFKA_DEAD_LETTER_TOPIC`); created at start-up like `topic`.
+    pub dead_letter_topic: String,
+    /// Most bytes the on-disk spool (`{data_dir}/spool`) may hold while Kafka cannot take
+    /// events (`MONITOR_SPOOL_MAX_BYTES`); past it ingest answers 503 with `Retry-After`.
+    pub spool_max_bytes: u64,
 }
 
 /// The `compression.type` values the collector allows.
@@ -66,6 +74,8 @@ impl Default for KafkaConfig {
             partitions: 3,
             replication_factor: 1,
             consumer_group: "monitor-clickhouse".to_owned(),
+            dead_letter_topic: "monitor-events-dlq".to_owned(),
+            spool_max_bytes: 256 << 20,
         }
     }
 }
@@ -91,11 +101,23 @@ impl KafkaConfig {
                 self.topic
             )));
         }
+        if self.dead_letter_topic.is_empty()
+            || !self.dead_letter_topic.bytes().all(is_topic_byte)
+            || self.dead_letter_topic == self.topic
+        {
+            return Err(invalid(format!(
+                "kafka.dead_letter_topic: {:?} must be a valid topic name other than kafka.topic",
+                self.dead_letter_topic
+            )));
+        }
         if self.consumer_group.is_empty() {
             return Err(invalid("kafka.consumer_group must not be empty"));
         }
         if self.delivery_timeout_ms == 0 {
             return Err(invalid("kafka.delivery_timeout_ms must be positive"));
+        }
+        if self.spool_max_bytes == 0 {
+            return Err(invalid("kafka.spool_max_bytes must be positive"));
         }
         if self.partitions < 1 || self.replication_factor < 1 {
             return Err(invalid(
@@ -108,6 +130,15 @@ impl KafkaConfig {
 
 fn is_topic_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"._-".contains(&b)
+}
+
+/// Options of the `consume` role itself (`[consumer]`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsumerConfig {
+    /// Address of a small HTTP listener serving `/metrics` and `/healthz` for the consumer
+    /// (`MONITOR_CONSUMER_METRICS_LISTEN`). Unset (the default): no listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Where the `consume` role writes, and how it batches.
@@ -212,6 +243,26 @@ mod tests {
         let mut config = Config::default();
         config.clickhouse.url = "127.0.0.1:8123".to_owned();
         assert!(config.validate().unwrap_err().0.contains("clickhouse.url"));
+    }
+
+    #[test]
+    fn dead_letter_topic_and_consumer_options() {
+        let config = Config::default();
+        assert_eq!(config.kafka.dead_letter_topic, "monitor-events-dlq");
+        assert_eq!(config.consumer.metrics_listen, None);
+        let config = Config::from_toml_str(
+            "[kafka]\ndead_letter_topic = \"dlq\"\n[consumer]\nmetrics_listen = \"127.0.0.1:9187\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.kafka.dead_letter_topic, "dlq");
+        assert_eq!(config.consumer.metrics_listen.unwrap().port(), 9187);
+        let mut config = Config::default();
+        config.kafka.dead_letter_topic = config.kafka.topic.clone();
+        assert!(config
+            .validate()
+            .unwrap_err()
+            .0
+            .contains("dead_letter_topic"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::decode;
 use crate::endpoints::parse_project_id;
 use crate::error::ApiError;
+use crate::metrics::{self, RejectReason};
 use crate::store::{now_ms, StoreError};
 use crate::validate::{validate_batch, Rejected};
 use crate::AppState;
@@ -47,12 +48,22 @@ pub async fn ingest(
     let envelope = decode::decode(&headers, body, &state.limits()).await?;
     let (valid, rejected) = validate_batch(envelope.events);
     let accepted = valid.len();
+    for refused in &rejected {
+        metrics::global().events_rejected(RejectReason::classify(&refused.reason), 1);
+    }
     if !valid.is_empty() {
         let sink = state.sink.clone();
         let received_at = now_ms();
-        tokio::task::spawn_blocking(move || sink.write_batch(project_id, received_at, &valid))
-            .await
-            .map_err(StoreError::from)??;
+        let written =
+            tokio::task::spawn_blocking(move || sink.write_batch(project_id, received_at, &valid))
+                .await
+                .map_err(StoreError::from)
+                .and_then(|result| result);
+        if let Err(e) = written {
+            metrics::global().events_rejected(RejectReason::StoreUnavailable, accepted);
+            return Err(e.into());
+        }
+        metrics::global().events_accepted(project_id, accepted);
     }
     tracing::debug!(
         project_id,

@@ -4,6 +4,8 @@
 pub mod events;
 pub mod health;
 pub mod ingest;
+pub mod metrics;
+pub mod ready;
 pub mod static_files;
 
 use axum::routing::get;
@@ -13,10 +15,12 @@ use crate::config::{Config, MAX_PROJECT_ID};
 use crate::error::ApiError;
 use crate::AppState;
 
-/// The routes that no page reads across origins: health and static files.
+/// The routes that no page reads across origins: health, readiness, metrics, static files.
 pub fn cors_free_routes(config: &Config) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(ready::readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(static_files::routes(config))
 }
 

@@ -4,8 +4,13 @@
 //! ([`KafkaSink`]); the `consume` role reads them back in batches and moves them into
 //! ClickHouse. Both sides agree on one message format ([`message`]) and on the topic, which
 //! either side creates when it is missing ([`ensure_topic`]), so they can start in any order.
+//! Messages the consumer cannot read go to the dead-letter topic ([`DeadLetters`]).
 
+mod dead_letter;
+mod lag;
 pub mod message;
+mod replay;
+mod shared;
 mod sink;
 mod topic;
 
@@ -13,6 +18,8 @@ use rdkafka::ClientConfig;
 
 use crate::config::KafkaConfig;
 
+pub use dead_letter::{DeadLetter, DeadLetters};
+pub use lag::{LagContext, STATISTICS_INTERVAL_MS};
 pub use sink::KafkaSink;
 pub use topic::ensure_topic;
 

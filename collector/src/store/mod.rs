@@ -54,6 +54,8 @@ pub enum StoreError {
     TaskFailed(String),
     /// Kafka did not acknowledge every event of the batch in time (Kafka mode).
     Kafka(String),
+    /// Kafka cannot take events and the on-disk spool is at its bound (`kafka.spool_max_bytes`).
+    SpoolFull(u64),
     /// This mode has no such store (reading events in Kafka mode, for now).
     Unavailable(&'static str),
 }
@@ -66,6 +68,9 @@ impl fmt::Display for StoreError {
             StoreError::Corrupt(e) => write!(f, "corrupt stored event: {e}"),
             StoreError::TaskFailed(e) => write!(f, "store task failed: {e}"),
             StoreError::Kafka(e) => write!(f, "kafka: {e}"),
+            StoreError::SpoolFull(max) => {
+                write!(f, "kafka unavailable and spool full ({max} bytes)")
+            }
             StoreError::Unavailable(e) => write!(f, "unavailable: {e}"),
         }
     }

@@ -4,16 +4,18 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 pub const KAFKA: &str = "127.0.0.1:9092";
 pub const CLICKHOUSE: &str = "127.0.0.1:8123";
+const BIN: &str = env!("CARGO_BIN_EXE_monitor-collector");
 
 pub fn reachable(addr: &str) -> bool {
     let addr = addr.parse().unwrap();
@@ -94,4 +96,77 @@ pub fn rows(query: &str) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).expect("JSONEachRow line"))
         .collect()
+}
+
+/// A child process that is killed if the test fails before stopping it.
+pub struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Spawns the binary with a clean `MONITOR_*` environment; returns it and its first line.
+    pub fn start(args: &[&str], env: &[(&str, String)]) -> (Running, String) {
+        let mut command = Command::new(BIN);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("MONITOR_") {
+                command.env_remove(name);
+            }
+        }
+        let mut child = command
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn monitor-collector");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let running = Running(child);
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        assert!(!line.is_empty(), "{args:?}: no startup line within 60 s");
+        (running, line.trim_end().to_owned())
+    }
+
+    /// SIGTERM, then the exit status within 15 s.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("process did not stop within 15 s of SIGTERM");
+    }
+}
+
+/// Polls until `SELECT count() ... FINAL` reaches `expected`, or fails after 30 s.
+pub fn wait_for_count(db: &str, expected: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut count = 0;
+    while Instant::now() < deadline {
+        count = clickhouse(&format!("SELECT count() FROM {db}.events FINAL"))
+            .trim()
+            .parse()
+            .unwrap();
+        if count == expected {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("{db}.events has {count} rows, expected {expected}");
 }

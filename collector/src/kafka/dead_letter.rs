@@ -1,0 +1,124 @@
+//! The dead-letter topic: where the consumer puts the messages it cannot turn into rows, so
+//! that one bad message never blocks its partition.
+//!
+//! A dead letter is the original message unchanged, key and value byte for byte, so that it
+//! can be replayed by producing it back once its cause is fixed. Why and where from travel in
+//! headers: `reason` (readable, at most [`MAX_REASON`] bytes), `source_topic`,
+//! `source_partition` and `source_offset` (decimal). Headers rather than a JSON envelope
+//! because the value may not be JSON or even UTF-8, and an envelope would have to re-encode it.
+//!
+//! The producer is idempotent with `acks=all`, like the ingest sink: the consumer commits past
+//! a bad message only after [`DeadLetters::send`] returned `Ok`, so a crash in between sends
+//! the letter again (a duplicate in the dead-letter topic) but never loses it.
+
+use std::time::Duration;
+
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+use crate::config::KafkaConfig;
+
+/// Longest `reason` header; decode errors are short, this only bounds the unexpected.
+pub const MAX_REASON: usize = 1024;
+
+/// One message that goes to the dead-letter topic, and why.
+#[derive(Clone, Debug)]
+pub struct DeadLetter {
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+    pub reason: String,
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+impl DeadLetter {
+    pub fn new(message: &impl Message, reason: &str) -> DeadLetter {
+        let mut end = reason.len().min(MAX_REASON);
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        DeadLetter {
+            key: message.key().map(<[u8]>::to_vec),
+            payload: message.payload().map(<[u8]>::to_vec),
+            reason: reason[..end].to_owned(),
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+        }
+    }
+
+    fn headers(&self) -> OwnedHeaders {
+        let partition = self.partition.to_string();
+        let offset = self.offset.to_string();
+        [
+            ("reason", self.reason.as_str()),
+            ("source_topic", self.topic.as_str()),
+            ("source_partition", partition.as_str()),
+            ("source_offset", offset.as_str()),
+        ]
+        .into_iter()
+        .fold(OwnedHeaders::new(), |headers, (key, value)| {
+            headers.insert(Header {
+                key,
+                value: Some(value),
+            })
+        })
+    }
+}
+
+/// The producer of dead letters.
+pub struct DeadLetters {
+    producer: FutureProducer,
+    topic: String,
+    timeout: Duration,
+}
+
+impl DeadLetters {
+    pub fn new(config: &KafkaConfig) -> Result<DeadLetters, KafkaError> {
+        let producer = super::client_config(config)
+            .set("acks", "all")
+            .set("enable.idempotence", "true")
+            .set("message.timeout.ms", config.delivery_timeout_ms.to_string())
+            .create()?;
+        Ok(DeadLetters {
+            producer,
+            topic: config.dead_letter_topic.clone(),
+            timeout: Duration::from_millis(config.delivery_timeout_ms + 1000),
+        })
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Produces every letter and waits until Kafka acknowledged all of them.
+    pub async fn send(&self, letters: &[DeadLetter]) -> Result<(), String> {
+        let mut deliveries = Vec::with_capacity(letters.len());
+        for letter in letters {
+            let mut record = FutureRecord::<[u8], [u8]>::to(&self.topic).headers(letter.headers());
+            if let Some(key) = &letter.key {
+                record = record.key(key.as_slice());
+            }
+            if let Some(payload) = &letter.payload {
+                record = record.payload(payload.as_slice());
+            }
+            let delivery = self
+                .producer
+                .send_result(record)
+                .map_err(|(e, _)| format!("cannot enqueue: {e}"))?;
+            deliveries.push(delivery);
+        }
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        for delivery in deliveries {
+            match tokio::time::timeout_at(deadline, delivery).await {
+                Ok(Ok(Ok(_))) => {}
+                Ok(Ok(Err((e, _)))) => return Err(format!("delivery failed: {e}")),
+                Ok(Err(_)) => return Err("producer dropped".to_owned()),
+                Err(_) => return Err("delivery timed out".to_owned()),
+            }
+        }
+        Ok(())
+    }
+}
