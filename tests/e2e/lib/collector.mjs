@@ -7,8 +7,27 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { repoDir } from './paths.mjs';
 
+const collectorBin = () =>
+  process.env.MONITOR_COLLECTOR_BIN || join(repoDir, 'target', 'debug', 'monitor-collector');
+
+/** Starts `monitor-collector consume` (Kafka → ClickHouse) with `env`; returns a stopper. */
+export function startConsumer(env) {
+  const child = spawn(collectorBin(), ['consume'], {
+    cwd: repoDir,
+    env: { ...process.env, RUST_LOG: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
 export async function startCollector(env = {}) {
-  const bin = process.env.MONITOR_COLLECTOR_BIN || join(repoDir, 'target', 'debug', 'monitor-collector');
+  const bin = collectorBin();
   const dataDir = mkdtempSync(join(tmpdir(), 'monitor-e2e-data-'));
   const child = spawn(bin, [], {
     cwd: repoDir,
