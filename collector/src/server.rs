@@ -42,12 +42,28 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// Retries creating the topics until the brokers answer.
+async fn create_topics_when_reachable(kafka: crate::config::KafkaConfig) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        match ensure_topic(&kafka).await {
+            Ok(()) => return,
+            Err(error) => tracing::warn!(%error, "Kafka still unreachable"),
+        }
+    }
+}
+
 /// Opens the store, binds `config.listen` and serves until SIGTERM or ctrl-c. With Kafka
 /// brokers configured, events go to Kafka instead of the embedded store.
 pub async fn run(config: Config) -> Result<(), RunError> {
     let listen = config.listen;
     let state = if config.kafka.enabled() {
-        ensure_topic(&config.kafka).await.map_err(RunError::kafka)?;
+        if let Err(error) = ensure_topic(&config.kafka).await {
+            // Ingest must not depend on the broker being up: batches go to the spool until
+            // Kafka is reachable, and the topics are created then.
+            tracing::warn!(%error, "Kafka unreachable at start-up; spooling until it is back");
+            tokio::spawn(create_topics_when_reachable(config.kafka.clone()));
+        }
         let sink = KafkaSink::new(&config.kafka, &config.spool_dir()).map_err(RunError::Store)?;
         tracing::info!(brokers = %config.kafka.bootstrap_servers(), topic = %config.kafka.topic, "kafka mode");
         AppState::new(config, Arc::new(sink), Arc::new(NoReader))
