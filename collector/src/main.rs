@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let (config_file, consume) = match cli::parse(std::env::args_os().skip(1)) {
         Ok(Command::Run { config }) => (config, false),
         Ok(Command::Consume { config }) => (config, true),
+        Ok(Command::ClickHouseDdl { version, config }) => return print_ddl(&version, config),
         Ok(Command::Help) => {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
@@ -71,4 +72,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `clickhouse-ddl`: the statements, each ended by `;` and a blank line, for a script to run.
+fn print_ddl(version: &str, config_file: Option<std::path::PathBuf>) -> ExitCode {
+    use monitor_collector::clickhouse::{schema_ddl, ServerVersion};
+    let Some(server) = ServerVersion::parse(version) else {
+        eprintln!("monitor-collector: {version:?} is not a ClickHouse version (MAJOR.MINOR)");
+        return ExitCode::from(2);
+    };
+    let config = match Config::load(config_file.as_deref(), |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("monitor-collector: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for statement in schema_ddl(server, &config.clickhouse) {
+        println!("{statement};\n");
+    }
+    ExitCode::SUCCESS
 }

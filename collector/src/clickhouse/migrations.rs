@@ -1,10 +1,17 @@
 //! The schema, as numbered migrations applied at consumer start-up.
 //!
-//! Each migration is idempotent DDL (`IF NOT EXISTS`), and the versions applied are recorded
+//! Each migration is idempotent DDL (`IF NOT EXISTS`; the gated `ALTER`s set a column type or
+//! TTL, which setting again changes nothing), and the versions applied are recorded
 //! in `schema_migrations`. Several consumers starting at once may both run a migration; that
 //! is harmless because the DDL is idempotent, and a version recorded twice still counts once.
-//! Everything here works on ClickHouse 18.16: features of newer servers (LowCardinality, TTL,
-//! CODEC) will come as further migrations chosen by server version.
+//!
+//! [`MIGRATIONS`] work on every server from ClickHouse 18.16 on. The migrations of
+//! [`gated_migrations`] use features of newer servers (LowCardinality, TTL, CODEC): each one
+//! is applied only when `SELECT version()` says the server has its feature. One that a server
+//! lacks is left out *and not recorded*, so it is applied at the first start after the server
+//! is upgraded.
+
+use std::fmt;
 
 use ::clickhouse::{Client, Row};
 use serde::Deserialize;
@@ -12,10 +19,11 @@ use serde::Deserialize;
 use crate::config::ClickHouseConfig;
 
 /// `(version, name, DDL)`; `{db}` is replaced by the configured database.
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "events table",
-    "CREATE TABLE IF NOT EXISTS {db}.events (
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "events table",
+        "CREATE TABLE IF NOT EXISTS {db}.events (
         project_id     UInt64,
         event_id       String,
         type           String,
@@ -35,29 +43,241 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
     ENGINE = ReplacingMergeTree(received_at)
     PARTITION BY toYYYYMMDD(timestamp)
     ORDER BY (project_id, type, timestamp, event_id)",
-)];
+    ),
+    (
+        2,
+        "events_per_minute table",
+        "CREATE TABLE IF NOT EXISTS {db}.events_per_minute (
+        project_id UInt64,
+        type       String,
+        minute     DateTime,
+        count      UInt64
+    )
+    ENGINE = SummingMergeTree
+    PARTITION BY toYYYYMM(minute)
+    ORDER BY (project_id, type, minute)",
+    ),
+    (
+        3,
+        "events_per_minute view",
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.events_per_minute_mv
+    TO {db}.events_per_minute
+    AS SELECT project_id, type, toStartOfMinute(timestamp) AS minute, count() AS count
+    FROM {db}.events
+    GROUP BY project_id, type, minute",
+    ),
+    (
+        4,
+        "web_vitals_per_minute table",
+        "CREATE TABLE IF NOT EXISTS {db}.web_vitals_per_minute (
+        project_id UInt64,
+        name       String,
+        minute     DateTime,
+        quantiles  AggregateFunction(quantiles(0.5, 0.75, 0.95, 0.99), Float64),
+        count      AggregateFunction(count)
+    )
+    ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMM(minute)
+    ORDER BY (project_id, name, minute)",
+    ),
+    // `name` is `message`, which row.rs fills with the event's top-level `name`. The value
+    // is read from the *last* `"value":` of the payload: visitParamExtractFloat takes the
+    // first one at any depth, and the payload's keys are sorted (serde_json without
+    // `preserve_order`), so breadcrumbs, extra or attribution holding a `value` key come
+    // before the top-level one, while no key that sorts after `value` nests one. row.rs
+    // tests that ordering.
+    (
+        5,
+        "web_vitals_per_minute view",
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.web_vitals_per_minute_mv
+    TO {db}.web_vitals_per_minute
+    AS SELECT
+        project_id,
+        message AS name,
+        toStartOfMinute(timestamp) AS minute,
+        quantilesState(0.5, 0.75, 0.95, 0.99)(visitParamExtractFloat(
+            substring(payload, length(payload) - position(reverse(payload), ':\"eulav\"') - 6),
+            'value'
+        )) AS quantiles,
+        countState() AS count
+    FROM {db}.events
+    WHERE type = 'web_vital'
+    GROUP BY project_id, name, minute",
+    ),
+];
+
+/// A server's version, from `SELECT version()` (e.g. `18.16.1`, `24.8.4.13`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServerVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl ServerVersion {
+    pub const fn new(major: u32, minor: u32, patch: u32) -> ServerVersion {
+        ServerVersion {
+            major,
+            minor,
+            patch,
+        }
+    }
+
+    /// Parses `MAJOR.MINOR[.PATCH[.BUILD]]`, ignoring anything after the numbers (a
+    /// `-testing` suffix, a build after the patch). `None` when there is no `MAJOR.MINOR`.
+    pub fn parse(text: &str) -> Option<ServerVersion> {
+        let mut parts = text.trim().split('.').map(|part| {
+            let digits = part.len() - part.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            part[..digits].parse::<u32>().ok()
+        });
+        let major = parts.next()??;
+        let minor = parts.next()??;
+        let patch = parts.next().flatten().unwrap_or(0);
+        Some(ServerVersion::new(major, minor, patch))
+    }
+
+    /// `LowCardinality` without the experimental setting (18.16 needs
+    /// `allow_experimental_low_cardinality_type=1`; we skip it there).
+    pub fn has_low_cardinality(self) -> bool {
+        self >= ServerVersion::new(19, 0, 0)
+    }
+
+    /// Table `TTL` expressions.
+    pub fn has_ttl(self) -> bool {
+        self >= ServerVersion::new(19, 6, 0)
+    }
+
+    /// Column compression codecs, `CODEC(ZSTD)`.
+    pub fn has_codecs(self) -> bool {
+        self >= ServerVersion::new(19, 11, 0)
+    }
+}
+
+impl fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// One migration: its statements run in order, each on its own (the HTTP interface takes one
+/// statement per query), with `{db}` already replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub statements: Vec<String>,
+}
+
+/// The migrations that need a newer server than 18.16; only those `server` supports are
+/// returned. Their numbers follow [`MIGRATIONS`]'s and never change: a skipped one is applied
+/// under the same number once the server has its feature.
+pub fn gated_migrations(server: ServerVersion, config: &ClickHouseConfig) -> Vec<Migration> {
+    let db = &config.database;
+    let mut gated = Vec::new();
+    if server.has_low_cardinality() {
+        gated.push(Migration {
+            version: 6,
+            name: "LowCardinality type, release, environment",
+            statements: vec![format!(
+                "ALTER TABLE {db}.events
+    MODIFY COLUMN type LowCardinality(String),
+    MODIFY COLUMN release LowCardinality(String),
+    MODIFY COLUMN environment LowCardinality(String)"
+            )],
+        });
+    }
+    if server.has_ttl() && config.retention_days > 0 {
+        let days = config.retention_days;
+        gated.push(Migration {
+            version: 7,
+            name: "events retention TTL",
+            statements: vec![format!(
+                "ALTER TABLE {db}.events MODIFY TTL timestamp + INTERVAL {days} DAY"
+            )],
+        });
+    }
+    if server.has_codecs() {
+        gated.push(Migration {
+            version: 8,
+            name: "payload CODEC(ZSTD)",
+            statements: vec![format!(
+                "ALTER TABLE {db}.events MODIFY COLUMN payload String CODEC(ZSTD(3))"
+            )],
+        });
+    }
+    gated
+}
+
+/// Every migration `server` gets, in order: [`MIGRATIONS`], then [`gated_migrations`].
+pub fn migrations(server: ServerVersion, config: &ClickHouseConfig) -> Vec<Migration> {
+    let db = &config.database;
+    let mut all: Vec<Migration> = MIGRATIONS
+        .iter()
+        .map(|&(version, name, ddl)| Migration {
+            version,
+            name,
+            statements: vec![ddl.replace("{db}", db)],
+        })
+        .collect();
+    all.extend(gated_migrations(server, config));
+    all
+}
+
+/// The statements that create the database and the migrations table, before any migration.
+fn bootstrap(db: &str) -> [String; 2] {
+    [
+        format!("CREATE DATABASE IF NOT EXISTS {db}"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (
+    version UInt32, name String, applied_at DateTime DEFAULT now()
+) ENGINE = MergeTree ORDER BY version"
+        ),
+    ]
+}
+
+/// The whole schema for a server of version `server`, as the statements [`migrate`] would run
+/// on an empty server (without the `schema_migrations` inserts). This is what
+/// `monitor-collector clickhouse-ddl --version X` prints.
+pub fn schema_ddl(server: ServerVersion, config: &ClickHouseConfig) -> Vec<String> {
+    let mut statements: Vec<String> = bootstrap(&config.database).into();
+    for migration in migrations(server, config) {
+        statements.extend(migration.statements);
+    }
+    statements
+}
 
 #[derive(Row, Deserialize)]
 struct Applied {
     version: u32,
 }
 
-/// Creates the database and brings its schema up to date. Returns the versions it applied.
+#[derive(Row, Deserialize)]
+struct Version {
+    version: String,
+}
+
+/// The server's version; `0.0.0` (no modern feature) when it cannot be parsed.
+pub async fn server_version(server: &Client) -> ::clickhouse::error::Result<ServerVersion> {
+    let text = server
+        .query("SELECT version() AS version")
+        .fetch_one::<Version>()
+        .await?
+        .version;
+    Ok(ServerVersion::parse(&text).unwrap_or_else(|| {
+        tracing::warn!(version = %text, "unparsable ClickHouse version: no version-gated DDL");
+        ServerVersion::new(0, 0, 0)
+    }))
+}
+
+/// Creates the database and brings its schema up to date for the server's version. Returns
+/// the versions it applied.
 pub async fn migrate(config: &ClickHouseConfig) -> ::clickhouse::error::Result<Vec<u32>> {
     let db = &config.database;
     let server = super::server_client(config);
-    server
-        .query(&format!("CREATE DATABASE IF NOT EXISTS {db}"))
-        .execute()
-        .await?;
-    server
-        .query(&format!(
-            "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (
-                version UInt32, name String, applied_at DateTime DEFAULT now()
-            ) ENGINE = MergeTree ORDER BY version"
-        ))
-        .execute()
-        .await?;
+    let version = server_version(&server).await?;
+    for statement in bootstrap(db) {
+        server.query(&statement).execute().await?;
+    }
     let applied: Vec<u32> = server
         .query(&format!(
             "SELECT DISTINCT version FROM {db}.schema_migrations"
@@ -68,14 +288,22 @@ pub async fn migrate(config: &ClickHouseConfig) -> ::clickhouse::error::Result<V
         .map(|a| a.version)
         .collect();
     let mut done = Vec::new();
-    for &(version, name, ddl) in MIGRATIONS {
-        if applied.contains(&version) {
+    for migration in migrations(version, config) {
+        if applied.contains(&migration.version) {
             continue;
         }
-        server.query(&ddl.replace("{db}", db)).execute().await?;
-        record(&server, db, version, name).await?;
-        tracing::info!(version, name, database = %db, "applied migration");
-        done.push(version);
+        for statement in &migration.statements {
+            server.query(statement).execute().await?;
+        }
+        record(&server, db, migration.version, migration.name).await?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            database = %db,
+            server = %version,
+            "applied migration"
+        );
+        done.push(migration.version);
     }
     Ok(done)
 }
@@ -95,4 +323,102 @@ async fn record(
         .bind(name)
         .execute()
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ClickHouseConfig {
+        ClickHouseConfig {
+            database: "m".to_owned(),
+            ..ClickHouseConfig::default()
+        }
+    }
+
+    #[test]
+    fn parses_versions() {
+        let v = ServerVersion::new;
+        assert_eq!(ServerVersion::parse("18.16.1"), Some(v(18, 16, 1)));
+        assert_eq!(ServerVersion::parse("24.8.4.13"), Some(v(24, 8, 4)));
+        assert_eq!(ServerVersion::parse(" 26.9\n"), Some(v(26, 9, 0)));
+        assert_eq!(
+            ServerVersion::parse("19.11.3.11-stable"),
+            Some(v(19, 11, 3))
+        );
+        assert_eq!(ServerVersion::parse("23.3.1-testing"), Some(v(23, 3, 1)));
+        assert_eq!(ServerVersion::parse("19"), None);
+        assert_eq!(ServerVersion::parse("x.y"), None);
+        assert_eq!(ServerVersion::parse(""), None);
+        assert!(v(19, 10, 0) < v(19, 11, 0) && v(19, 11, 0) < v(20, 1, 0));
+        assert_eq!(v(18, 16, 1).to_string(), "18.16.1");
+    }
+
+    #[test]
+    fn features_by_version() {
+        let v = ServerVersion::new;
+        let features = |s: ServerVersion| (s.has_low_cardinality(), s.has_ttl(), s.has_codecs());
+        assert_eq!(features(v(18, 16, 1)), (false, false, false));
+        assert_eq!(features(v(19, 5, 9)), (true, false, false));
+        assert_eq!(features(v(19, 6, 0)), (true, true, false));
+        assert_eq!(features(v(19, 11, 0)), (true, true, true));
+        assert_eq!(features(v(26, 9, 0)), (true, true, true));
+    }
+
+    fn versions(server: ServerVersion, config: &ClickHouseConfig) -> Vec<u32> {
+        migrations(server, config)
+            .iter()
+            .map(|m| m.version)
+            .collect()
+    }
+
+    #[test]
+    fn ddl_for_18_16_has_no_modern_feature() {
+        let ddl = schema_ddl(ServerVersion::new(18, 16, 1), &config()).join(";\n");
+        assert_eq!(
+            versions(ServerVersion::new(18, 16, 1), &config()),
+            [1, 2, 3, 4, 5]
+        );
+        for modern in ["LowCardinality", "TTL", "CODEC", "{db}"] {
+            assert!(!ddl.contains(modern), "{modern} in {ddl}");
+        }
+        assert!(ddl.starts_with("CREATE DATABASE IF NOT EXISTS m;"));
+        assert!(ddl.contains("CREATE TABLE IF NOT EXISTS m.events ("));
+        assert!(ddl.contains("TO m.events_per_minute"));
+        assert!(ddl.contains("TO m.web_vitals_per_minute"));
+    }
+
+    #[test]
+    fn ddl_switches_features_on_by_version() {
+        let config = config();
+        assert_eq!(
+            versions(ServerVersion::new(19, 5, 0), &config),
+            [1, 2, 3, 4, 5, 6]
+        );
+        assert_eq!(
+            versions(ServerVersion::new(19, 6, 0), &config),
+            [1, 2, 3, 4, 5, 6, 7]
+        );
+        let all = [1, 2, 3, 4, 5, 6, 7, 8];
+        assert_eq!(versions(ServerVersion::new(19, 11, 0), &config), all);
+        let ddl = schema_ddl(ServerVersion::new(26, 9, 0), &config).join(";\n");
+        assert!(ddl.contains("MODIFY COLUMN type LowCardinality(String)"));
+        assert!(ddl.contains("MODIFY TTL timestamp + INTERVAL 90 DAY"));
+        assert!(ddl.contains("MODIFY COLUMN payload String CODEC(ZSTD(3))"));
+
+        let keep = ClickHouseConfig {
+            retention_days: 0,
+            ..config.clone()
+        };
+        assert_eq!(
+            versions(ServerVersion::new(26, 9, 0), &keep),
+            [1, 2, 3, 4, 5, 6, 8]
+        );
+        let short = ClickHouseConfig {
+            retention_days: 7,
+            ..config
+        };
+        let ddl = schema_ddl(ServerVersion::new(26, 9, 0), &short).join(";\n");
+        assert!(ddl.contains("INTERVAL 7 DAY"));
+    }
 }

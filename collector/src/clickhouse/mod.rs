@@ -13,7 +13,10 @@ use ::clickhouse::Client;
 
 use crate::config::ClickHouseConfig;
 
-pub use migrations::{migrate, MIGRATIONS};
+pub use migrations::{
+    gated_migrations, migrate, migrations, schema_ddl, server_version, Migration, ServerVersion,
+    MIGRATIONS,
+};
 pub use row::EventRow;
 
 /// A client for the server, not bound to a database (the migrations create it).

@@ -127,6 +127,23 @@ mod tests {
         assert_eq!(serde_json::from_str::<Value>(&row.payload).unwrap(), event);
     }
 
+    /// The `web_vitals_per_minute` view (migrations.rs) reads the value from the payload's
+    /// *last* `"value":`, which is the top-level one only while serde_json writes keys sorted
+    /// (no `preserve_order` feature anywhere in the build) and the event's own value is a number.
+    #[test]
+    fn payload_keys_are_sorted_so_the_top_level_value_comes_last() {
+        let event = json!({
+            "value": 1234.5, "name": "LCP", "type": "web_vital", "event_id": "e".repeat(32),
+            "timestamp": 1_763_870_000_000u64, "attribution": {"value": 1, "name": "a"},
+            "breadcrumbs": [{"data": {"value": 2, "name": "b"}}], "extra": {"value": 3},
+            "tags": {"k": "v"}, "user": {"id": "u"}
+        });
+        let row = EventRow::from_message(&decode(&encode(1, 1, &event)).unwrap());
+        let last = row.payload.rfind("\"value\":").unwrap();
+        assert_eq!(&row.payload[last..], "\"value\":1234.5}");
+        assert_eq!(row.message, "LCP");
+    }
+
     #[test]
     fn clamps_wild_clocks() {
         assert_eq!(seconds(-5.0), 0);

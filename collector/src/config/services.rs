@@ -153,6 +153,10 @@ pub struct ClickHouseConfig {
     pub batch_rows: usize,
     /// Longest a consumed message waits for its batch to fill before it is inserted anyway.
     pub batch_ms: u64,
+    /// Days an event is kept (`TTL` on `events`), applied only on servers with TTL (≥ 19.6)
+    /// by a migration, so changing it later needs a manual `ALTER TABLE ... MODIFY TTL`.
+    /// 0 keeps events forever.
+    pub retention_days: u32,
 }
 
 impl Default for ClickHouseConfig {
@@ -162,6 +166,7 @@ impl Default for ClickHouseConfig {
             database: "monitor".to_owned(),
             batch_rows: 1000,
             batch_ms: 1000,
+            retention_days: 90,
         }
     }
 }
@@ -223,6 +228,9 @@ mod tests {
         assert_eq!(config.kafka.topic, "monitor-events");
         assert_eq!(config.clickhouse.database, "m2");
         assert_eq!(config.clickhouse.batch_ms, 1000);
+        assert_eq!(config.clickhouse.retention_days, 90);
+        let config = Config::from_toml_str("[clickhouse]\nretention_days = 30\n").unwrap();
+        assert_eq!(config.clickhouse.retention_days, 30);
         assert_eq!(config.validate(), Ok(()));
     }
 
