@@ -17,6 +17,13 @@ use super::shared::Shared;
 /// Pause after a failed attempt; the attempt itself already waited the delivery timeout.
 const RETRY_DELAY: Duration = Duration::from_millis(500);
 
+/// Records handed to Kafka at once. A segment holds up to 4 MiB (thousands of records), and
+/// librdkafka times a message out `message.timeout.ms` after it was enqueued: enqueued all at
+/// once, a segment that the broker cannot take within one delivery timeout would fail every
+/// attempt, and never drain. In chunks of about an ingest batch, each chunk gets the whole
+/// timeout, as a batch does at ingest.
+const CHUNK_RECORDS: usize = 500;
+
 /// Runs for the life of the process.
 pub(super) async fn run(shared: Arc<Shared>) {
     let mut failing = false;
@@ -64,10 +71,12 @@ async fn replay(shared: &Arc<Shared>, segment: &Segment) -> Result<(usize, u64),
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("cannot read {}: {e}", segment.path.display()))?;
-    if let Err((e, old_producer)) = shared.send(&records).await {
-        // Dropping a producer blocks for a moment; not on this worker thread.
-        tokio::task::spawn_blocking(move || drop(old_producer));
-        return Err(e);
+    for chunk in records.chunks(CHUNK_RECORDS) {
+        if let Err((e, old_producer)) = shared.send(chunk).await {
+            // Dropping a producer blocks for a moment; not on this worker thread.
+            tokio::task::spawn_blocking(move || drop(old_producer));
+            return Err(e);
+        }
     }
     let (owner, done) = (shared.clone(), segment.clone());
     let left = tokio::task::spawn_blocking(move || {

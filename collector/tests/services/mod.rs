@@ -109,6 +109,12 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// SIGKILL (what `Child::kill` sends on Unix): no shutdown code runs. Waits for the exit.
+    pub fn kill(mut self) {
+        self.0.kill().expect("SIGKILL");
+        let _ = self.0.wait();
+    }
+
     /// Spawns the binary with a clean `MONITOR_*` environment; returns it and its first line.
     pub fn start(args: &[&str], env: &[(&str, String)]) -> (Running, String) {
         let mut command = Command::new(BIN);
@@ -169,4 +175,95 @@ pub fn wait_for_count(db: &str, expected: u64) {
         std::thread::sleep(Duration::from_millis(200));
     }
     panic!("{db}.events has {count} rows, expected {expected}");
+}
+
+/// Polls `done` every 20 ms until it holds; fails naming `what` after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "not within {limit:?}: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A number from a one-value ClickHouse query.
+pub fn clickhouse_u64(query: &str) -> u64 {
+    let body = clickhouse(query);
+    body.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{query}: not a number: {body:?}"))
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A string unique to this process and moment, for topic, group and database names.
+pub fn unique_run() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}_{nanos}", std::process::id())
+}
+
+/// A tansu broker of the test's own, started by `scripts/services.sh` in a temporary state
+/// directory on a free port, so stopping it disturbs no other test. Reset when dropped.
+pub struct Broker {
+    state: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Broker {
+    /// Starts it; `None` when it cannot be started and `MONITOR_SKIP_SERVICES=1` (not in CI).
+    pub fn start() -> Option<Broker> {
+        let broker = Broker {
+            state: tempfile::tempdir().unwrap(),
+            port: free_port(),
+        };
+        let output = broker.script(&["start", "kafka"]);
+        if output.status.success() {
+            return Some(broker);
+        }
+        let in_ci = std::env::var_os("CI").is_some();
+        if std::env::var("MONITOR_SKIP_SERVICES").as_deref() == Ok("1") && !in_ci {
+            eprintln!("SKIPPED: a tansu broker of the test's own cannot be started");
+            return None;
+        }
+        panic!("services.sh start kafka failed:\n{output:?}");
+    }
+
+    fn script(&self, args: &[&str]) -> std::process::Output {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
+        Command::new("bash")
+            .arg(script)
+            .args(args)
+            .env("MONITOR_SERVICES_DIR", self.state.path())
+            .env("KAFKA_PORT", self.port.to_string())
+            .output()
+            .expect("run scripts/services.sh")
+    }
+
+    /// `services.sh stop kafka` or `start kafka`, which must succeed.
+    pub fn run(&self, command: &str) {
+        let output = self.script(&[command, "kafka"]);
+        assert!(
+            output.status.success(),
+            "services.sh {command} kafka failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.script(&["reset"]);
+    }
 }
