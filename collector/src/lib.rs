@@ -110,6 +110,9 @@ impl AppState {
 
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        state.config.max_in_flight_requests,
+    ));
     let api = Router::new()
         .route(
             "/api/{project_id}/events",
@@ -118,6 +121,10 @@ pub fn app(state: AppState) -> Router {
                 .options(cors::preflight)
                 .fallback(endpoints::method_not_allowed),
         )
+        .route_layer(middleware::from_fn_with_state(
+            permits,
+            endpoints::limit::limit_in_flight,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             cors::decorate,

@@ -44,6 +44,10 @@ pub struct Config {
     /// Most events one batch may carry. A larger batch gets 413, like a body that is too large,
     /// so the sender knows to split it rather than fix it.
     pub max_events_per_batch: usize,
+    /// Ingest requests handled at once; more get 503 with `Retry-After` at once. This is what
+    /// bounds memory under any load: at most this many bodies (each within
+    /// `max_decompressed_bytes`) are held.
+    pub max_in_flight_requests: usize,
     /// Seconds a client has to send its whole body; a slower one gets 408.
     pub body_timeout_secs: u64,
     /// Bearer token that `GET /api/{project_id}/events` requires (`MONITOR_API_TOKEN`).
@@ -90,6 +94,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_decompressed_bytes: 10 * 1024 * 1024,
             max_events_per_batch: 1000,
+            max_in_flight_requests: 256,
             body_timeout_secs: 30,
             api_token: None,
             demo_dir: PathBuf::from("demo"),
@@ -133,6 +138,9 @@ impl Config {
             return Err(invalid(
                 "max_decompressed_bytes must be at least max_body_bytes",
             ));
+        }
+        if self.max_in_flight_requests == 0 {
+            return Err(invalid("max_in_flight_requests must be positive"));
         }
         if self.max_events_per_batch == 0 {
             return Err(invalid("max_events_per_batch must be positive"));

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod health;
 pub mod ingest;
+pub mod limit;
 pub mod metrics;
 pub mod ready;
 pub mod static_files;

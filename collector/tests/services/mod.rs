@@ -267,3 +267,32 @@ impl Drop for Broker {
         let _ = self.script(&["reset"]);
     }
 }
+
+/// Posts `body` until the answer has `status` (at most 5 s); returns the whole raw answer,
+/// headers included.
+pub fn wait_for_status(addr: &str, request_line: &str, body: &str, status: u16) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        write!(
+            stream,
+            "{request_line} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response");
+        if response.get(9..12) == Some(status.to_string().as_str()) {
+            return response;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {status} within 5 s; last answer: {response}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

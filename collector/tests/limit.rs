@@ -1,0 +1,75 @@
+//! The in-flight limit, with the real binary: while one ingest request holds the only permit
+//! (its body still arriving), another is refused at once with 503 and `Retry-After`, and is
+//! accepted again once the first is done.
+
+mod services;
+
+use std::io::Write;
+use std::net::TcpStream;
+
+use services::{http, Running};
+
+#[test]
+fn requests_over_the_limit_get_503_and_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("collector.toml");
+    std::fs::write(&config, "max_in_flight_requests = 1\n").unwrap();
+    let env = [
+        ("MONITOR_LISTEN", "127.0.0.1:0".to_owned()),
+        (
+            "MONITOR_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("MONITOR_PROJECTS", "1:limit-key".to_owned()),
+    ];
+    let (running, line) = Running::start(&["--config", &config.display().to_string()], &env);
+    let addr = line
+        .strip_prefix("monitor-collector listening on http://")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(addr, _)| addr.to_owned())
+        .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
+    let body = format!(
+        r#"{{"events":[{{"event_id":"{}","type":"custom","timestamp":1763870000000,"name":"x"}}]}}"#,
+        "e".repeat(32)
+    );
+
+    // A request whose body is still on its way holds the only permit.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    write!(
+        slow,
+        "POST /api/1/events?key=limit-key HTTP/1.0\r\nHost: {addr}\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    let refused = services::wait_for_status(&addr, "POST /api/1/events?key=limit-key", &body, 503);
+    assert!(
+        refused.to_lowercase().contains("retry-after: 1"),
+        "{refused}"
+    );
+    assert!(refused.contains("too many requests"), "{refused}");
+
+    // Once it completes, the permit is free again.
+    slow.write_all(&body.as_bytes()[10..]).unwrap();
+    drop(slow);
+    let (status, answer) = {
+        let mut last = (0, String::new());
+        for _ in 0..50 {
+            last = http(
+                &addr,
+                "POST /api/1/events?key=limit-key",
+                "text/plain",
+                &body,
+            );
+            if last.0 == 200 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        last
+    };
+    assert_eq!(status, 200, "{answer}");
+    assert!(running.stop().success());
+}
