@@ -331,8 +331,20 @@ fn join(clients: Vec<std::thread::JoinHandle<()>>) {
 /// and started again while the clients keep posting. Every batch must be acknowledged (from
 /// Kafka or from the spool; 503s are retried), and ClickHouse must end with exactly the
 /// 20,000 events.
+/// The scenarios run one at a time: each loads a debug-built broker and ClickHouse on a
+/// 2-core machine, and together they starved each other's start-up past the timeouts.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    // A failed scenario poisons the lock; the next one still runs.
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn broker_outage_during_load_loses_nothing() {
+    let _serial = one_at_a_time();
     if !ensure_services(&["clickhouse"]) {
         return;
     }
@@ -409,6 +421,7 @@ fn broker_outage_during_load_loses_nothing() {
 /// ClickHouse; events of requests that failed may or may not.
 #[test]
 fn collector_sigkill_mid_load_keeps_every_acknowledged_event() {
+    let _serial = one_at_a_time();
     if !ensure_services(&["kafka", "clickhouse"]) {
         return;
     }
@@ -420,6 +433,7 @@ fn collector_sigkill_mid_load_keeps_every_acknowledged_event() {
 /// replays once the broker is back.
 #[test]
 fn collector_sigkill_while_spooling_keeps_every_acknowledged_event() {
+    let _serial = one_at_a_time();
     if !ensure_services(&["clickhouse"]) {
         return;
     }
@@ -521,6 +535,7 @@ fn sigkill_mid_load(brokers: &str, broker: Option<&Broker>) {
 /// again by the next consumer. `count() FINAL` and the distinct ids must both be N.
 #[test]
 fn consumer_killed_mid_batch_no_loss_no_duplicates() {
+    let _serial = one_at_a_time();
     if !ensure_services(&["clickhouse"]) {
         return;
     }
