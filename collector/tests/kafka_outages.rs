@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use services::{
     clickhouse, clickhouse_u64, ensure_services, http, unique_run, wait_until, Broker, Running,
-    CLICKHOUSE, KAFKA,
+    CLICKHOUSE,
 };
 
 const KEY: &str = "outage-key";
