@@ -13,61 +13,16 @@ mod services;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use serde_json::json;
-use services::Running;
+use services::{Broker, Running};
 
 const KEY: &str = "spool-key";
-
-/// A tansu broker of this test's own, reset when dropped.
-struct Broker {
-    state: tempfile::TempDir,
-    port: u16,
-}
-
-impl Broker {
-    fn script(&self, args: &[&str]) -> std::process::Output {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
-        Command::new("bash")
-            .arg(script)
-            .args(args)
-            .env("MONITOR_SERVICES_DIR", self.state.path())
-            .env("KAFKA_PORT", self.port.to_string())
-            .output()
-            .expect("run scripts/services.sh")
-    }
-
-    fn run(&self, args: &[&str]) {
-        let output = self.script(args);
-        assert!(
-            output.status.success(),
-            "services.sh {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-
-    fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.script(&["reset"]);
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 /// Starts a collector in Kafka mode against `broker`; returns it, its address, its spool dir.
 fn collector(broker: &str, topic: &str, dir: &Path, spool_max: u64) -> (Running, String, PathBuf) {
@@ -176,19 +131,9 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn batches_spooled_while_kafka_is_down_reach_it_when_it_is_back() {
-    let broker = Broker {
-        state: tempfile::tempdir().unwrap(),
-        port: free_port(),
+    let Some(broker) = Broker::start() else {
+        return;
     };
-    let output = broker.script(&["start", "kafka"]);
-    if !output.status.success() {
-        let in_ci = std::env::var_os("CI").is_some();
-        if std::env::var("MONITOR_SKIP_SERVICES").as_deref() == Ok("1") && !in_ci {
-            eprintln!("SKIPPED: a second tansu broker cannot be started");
-            return;
-        }
-        panic!("services.sh start kafka failed:\n{output:?}");
-    }
     let started = Instant::now();
     let topic = format!("monitor-spool-test-{}", broker.port);
     let dir = tempfile::tempdir().unwrap();
@@ -199,7 +144,7 @@ fn batches_spooled_while_kafka_is_down_reach_it_when_it_is_back() {
 
     assert_eq!(post(&addr, 0..3).0, 200, "straight to Kafka");
     assert_eq!(segments(&spool), 0);
-    broker.run(&["stop", "kafka"]);
+    broker.run("stop");
 
     let down = Instant::now();
     let (status, answer) = post(&addr, 3..6);
@@ -216,7 +161,7 @@ fn batches_spooled_while_kafka_is_down_reach_it_when_it_is_back() {
     // The roomy collector is restarted: it must replay what the earlier run spooled.
     assert!(roomy.stop().success());
 
-    broker.run(&["start", "kafka"]);
+    broker.run("start");
     let back = Instant::now();
     let (roomy, _, _) = collector(&broker.addr(), &topic, &dir.path().join("a"), 1 << 20);
     let expected: BTreeSet<String> = ids(0..9).chain(ids(100..102)).collect();
