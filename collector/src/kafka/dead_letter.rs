@@ -110,15 +110,6 @@ impl DeadLetters {
                 .map_err(|(e, _)| format!("cannot enqueue: {e}"))?;
             deliveries.push(delivery);
         }
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        for delivery in deliveries {
-            match tokio::time::timeout_at(deadline, delivery).await {
-                Ok(Ok(Ok(_))) => {}
-                Ok(Ok(Err((e, _)))) => return Err(format!("delivery failed: {e}")),
-                Ok(Err(_)) => return Err("producer dropped".to_owned()),
-                Err(_) => return Err("delivery timed out".to_owned()),
-            }
-        }
-        Ok(())
+        super::shared::await_deliveries(deliveries, self.timeout).await
     }
 }

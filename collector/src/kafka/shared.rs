@@ -10,7 +10,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use tokio::sync::Notify;
 
@@ -113,6 +113,14 @@ async fn deliver(
             .map_err(|(e, _)| format!("cannot enqueue: {e}"))?;
         deliveries.push(delivery);
     }
+    await_deliveries(deliveries, timeout).await
+}
+
+/// Waits for every delivery report, all within one `timeout`; the first failure is the answer.
+pub(super) async fn await_deliveries(
+    deliveries: Vec<DeliveryFuture>,
+    timeout: Duration,
+) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + timeout;
     for delivery in deliveries {
         match tokio::time::timeout_at(deadline, delivery).await {
