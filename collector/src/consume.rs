@@ -59,6 +59,14 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
     };
     let consumer: StreamConsumer<LagContext> = kafka::client_config(&config.kafka)
         .set("group.id", &config.kafka.consumer_group)
+        .set(
+            "session.timeout.ms",
+            config.kafka.session_timeout_ms.to_string(),
+        )
+        .set(
+            "heartbeat.interval.ms",
+            config.kafka.heartbeat_interval_ms().to_string(),
+        )
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
         .set("statistics.interval.ms", kafka::STATISTICS_INTERVAL_MS)

@@ -33,6 +33,10 @@ use services::{
 
 const KEY: &str = "outage-key";
 
+/// The consumers' `kafka.session_timeout_ms`: the smallest a Kafka broker accepts by default,
+/// so that a killed consumer's partitions go to its successor within seconds, not 45.
+const SESSION_TIMEOUT_MS: u32 = 6000;
+
 /// One scenario's collector and consumer configuration, and its ClickHouse database (dropped
 /// at the end).
 struct Setup {
@@ -57,7 +61,8 @@ impl Setup {
             &config,
             format!(
                 "[kafka]\nconsumer_group = \"monitor-outage-test-{run}\"\n\
-                 dead_letter_topic = \"{topic}-dlq\"\n{kafka}\n[clickhouse]\n{clickhouse}\n"
+                 dead_letter_topic = \"{topic}-dlq\"\nsession_timeout_ms = {SESSION_TIMEOUT_MS}\n\
+                 {kafka}\n[clickhouse]\n{clickhouse}\n"
             ),
         )
         .unwrap();
@@ -585,8 +590,7 @@ fn consumer_killed_mid_batch_no_loss_no_duplicates() {
     );
     let killed = started.elapsed();
     // The broker keeps the killed member in the group until its session times out
-    // (librdkafka's default, 45 s): the new consumer gets its partitions only then, which is
-    // most of this test's time.
+    // (`SESSION_TIMEOUT_MS`): the new consumer gets its partitions only then.
 
     let consumer = setup.consume();
     wait_until("N events in ClickHouse", Duration::from_secs(60), || {

@@ -33,6 +33,12 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// Consumer group of the `consume` role; its committed offsets say what ClickHouse holds.
     pub consumer_group: String,
+    /// Milliseconds the group waits for a silent consumer before giving its partitions to the
+    /// others (librdkafka's `session.timeout.ms`). A consumer that crashed holds its
+    /// partitions that long, so a restarted one waits for it; lower means faster takeover but
+    /// more rebalances on a slow network. Kafka brokers refuse values outside their
+    /// `group.min.session.timeout.ms` (6000) .. `group.max.session.timeout.ms` (1800000).
+    pub session_timeout_ms: u32,
     /// Where the consumer puts messages it cannot decode, with the reason in a header
     /// (`MONITOR_KAFKA_DEAD_LETTER_TOPIC`); created at start-up like `topic`.
     pub dead_letter_topic: String,
@@ -74,6 +80,7 @@ impl Default for KafkaConfig {
             partitions: 3,
             replication_factor: 1,
             consumer_group: "monitor-clickhouse".to_owned(),
+            session_timeout_ms: 45_000,
             dead_letter_topic: "monitor-events-dlq".to_owned(),
             spool_max_bytes: 256 << 20,
         }
@@ -81,6 +88,12 @@ impl Default for KafkaConfig {
 }
 
 impl KafkaConfig {
+    /// librdkafka's `heartbeat.interval.ms` for `session_timeout_ms`: its default (3 s), or a
+    /// third of the session when that is shorter, so two missed heartbeats do not end it.
+    pub fn heartbeat_interval_ms(&self) -> u32 {
+        (self.session_timeout_ms / 3).min(3000)
+    }
+
     /// Kafka mode is on when at least one broker is configured.
     pub fn enabled(&self) -> bool {
         !self.brokers.is_empty()
@@ -112,6 +125,11 @@ impl KafkaConfig {
         }
         if self.consumer_group.is_empty() {
             return Err(invalid("kafka.consumer_group must not be empty"));
+        }
+        if !(1000..=3_600_000).contains(&self.session_timeout_ms) {
+            return Err(invalid(
+                "kafka.session_timeout_ms must be between 1000 and 3600000",
+            ));
         }
         if self.delivery_timeout_ms == 0 {
             return Err(invalid("kafka.delivery_timeout_ms must be positive"));
@@ -271,6 +289,24 @@ mod tests {
             .unwrap_err()
             .0
             .contains("dead_letter_topic"));
+    }
+
+    #[test]
+    fn session_timeout_and_its_heartbeat() {
+        let config = Config::default();
+        assert_eq!(config.kafka.session_timeout_ms, 45_000);
+        assert_eq!(config.kafka.heartbeat_interval_ms(), 3000);
+        let config = Config::from_toml_str("[kafka]\nsession_timeout_ms = 6000\n").unwrap();
+        assert_eq!(config.kafka.session_timeout_ms, 6000);
+        assert_eq!(config.kafka.heartbeat_interval_ms(), 2000);
+        assert_eq!(config.validate(), Ok(()));
+        let mut config = Config::default();
+        config.kafka.session_timeout_ms = 999;
+        assert!(config
+            .validate()
+            .unwrap_err()
+            .0
+            .contains("kafka.session_timeout_ms"));
     }
 
     #[test]
