@@ -91,7 +91,8 @@ fn headline(event_type: EventType, event: &Value) -> String {
         EventType::HttpError => text(event, &["http", "url"]),
         EventType::Click | EventType::FormSubmit => text(event, &["target"]),
         EventType::PageView => text(event, &["page", "url"]),
-        EventType::TimeOnPage => String::new(),
+        EventType::TimeOnPage | EventType::ResourceTiming => String::new(),
+        EventType::NavigationTiming => text(event, &["navigation_type"]),
     }
 }
 

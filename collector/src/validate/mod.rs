@@ -29,10 +29,12 @@ pub enum EventType {
     FormSubmit,
     TimeOnPage,
     Custom,
+    NavigationTiming,
+    ResourceTiming,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 12] = [
         EventType::Error,
         EventType::Message,
         EventType::ResourceError,
@@ -43,6 +45,8 @@ impl EventType {
         EventType::FormSubmit,
         EventType::TimeOnPage,
         EventType::Custom,
+        EventType::NavigationTiming,
+        EventType::ResourceTiming,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +61,8 @@ impl EventType {
             EventType::FormSubmit => "form_submit",
             EventType::TimeOnPage => "time_on_page",
             EventType::Custom => "custom",
+            EventType::NavigationTiming => "navigation_timing",
+            EventType::ResourceTiming => "resource_timing",
         }
     }
 

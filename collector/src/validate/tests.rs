@@ -41,6 +41,15 @@ fn every_type_in_its_minimal_form_is_accepted() {
         "web_vital",
         json!({"name": "LCP", "value": 1234.5, "rating": "good", "attribution": {"a": 1}}),
     ));
+    ok(event(
+        "navigation_timing",
+        json!({"navigation_type": "navigate", "timing": {"dns": 1.5, "load": 900, "protocol": "h2"}}),
+    ));
+    ok(event(
+        "resource_timing",
+        json!({"count": 2, "transfer_size": 300, "by_type": {"img": {"count": 2}},
+               "slowest": [{"url": "https://x/a.png", "type": "img", "duration": 20}]}),
+    ));
     ok(event("page_view", json!({"page": {"url": "https://x/"}})));
     ok(event("click", json!({"target": "button#buy"})));
     ok(event("form_submit", json!({"target": "form#signup"})));
@@ -225,6 +234,21 @@ fn per_type_required_fields() {
             "web_vital",
             json!({"name": "XYZ", "value": 1}),
             "events[2].name: expected one of FCP LCP CLS INP TTFB FP TBT",
+        ),
+        (
+            "navigation_timing",
+            json!({"timing": {"dns": "5"}}),
+            "events[2].timing.dns: expected a number",
+        ),
+        (
+            "navigation_timing",
+            json!({}),
+            "events[2].timing: missing, expected an object",
+        ),
+        (
+            "resource_timing",
+            json!({"count": 3, "slowest": {}}),
+            "events[2].slowest: expected an array",
         ),
         (
             "page_view",

@@ -34,6 +34,22 @@ pub fn check(event_type: EventType, event: &Obj) -> Result<(), Reason> {
             }
             Ok(())
         }
+        EventType::NavigationTiming => {
+            event.opt_str("navigation_type")?;
+            let timing = event.req_obj("timing")?;
+            for (key, value) in timing.entries() {
+                if key != "protocol" && !value.is_number() {
+                    return Err(expected(&timing.path_of(key), "a number"));
+                }
+            }
+            timing.opt_str("protocol").map(drop)
+        }
+        EventType::ResourceTiming => {
+            event.req_num("count")?;
+            event.opt_num("transfer_size")?;
+            event.opt_obj("by_type")?;
+            event.opt_array("slowest").map(drop)
+        }
         EventType::Custom => {
             // A nameless custom event cannot be counted or searched for.
             if event.req_str("name")?.is_empty() {

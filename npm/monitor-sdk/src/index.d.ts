@@ -130,6 +130,28 @@ export interface Options {
   maxQueueSize?: number;
   /** Where to load the wasm from, if not next to this file. */
   wasmUrl?: string | URL;
+  /** Web vitals and page-load timing, sent as `web_vital`, `navigation_timing` and
+   * `resource_timing` events. false turns them all off. Default: all on, final values only. */
+  webVitals?: false | WebVitalsOptions;
+}
+
+/** Each metric is on unless set to false. */
+export interface WebVitalsOptions {
+  /** Report every change of a metric, not only its final value. Default false. */
+  reportAllChanges?: boolean;
+  FCP?: boolean;
+  LCP?: boolean;
+  CLS?: boolean;
+  INP?: boolean;
+  TTFB?: boolean;
+  /** First Paint. */
+  FP?: boolean;
+  /** Total Blocking Time: long tasks after FCP. */
+  TBT?: boolean;
+  /** The `navigation_timing` event (DNS, TCP, TLS, request, response, DOM milestones). */
+  navigation?: boolean;
+  /** The `resource_timing` summary sent when the page is first hidden. */
+  resources?: boolean;
 }
 
 /** Starts the SDK. Resolves to true once it runs; never rejects. */

@@ -16,6 +16,7 @@ import loadWasm, {
   init as initWasm,
   onResponse,
   pageLeave,
+  perf,
   scope,
   tick,
 } from './monitor_sdk.js';
@@ -32,6 +33,16 @@ const SCOPE_USER_FIELD = 0;
 const SCOPE_TAG = 1;
 const SCOPE_USER_CLEAR = 3;
 const MAX_FIELDS = 50;
+
+// Kinds of the wasm `perf` dispatcher (packages/sdk-browser/src/vitals.rs).
+const PERF_START = 0;
+const PERF_ENTRIES = 1;
+const PERF_INPUT = 2;
+const PERF_HIDDEN = 3;
+const PERF_RESTORE = 4;
+const PERF_RESTORED = 5;
+const PERF_LOADED = 6;
+const PERF_TIMER = 7;
 
 const IDLE = 0;
 const LOADING = 1;
@@ -59,6 +70,8 @@ let integrations = [];
 let debug = false;
 let inFlight = null;
 let listening = false;
+let observers = [];
+let inputSeen = false;
 
 function warn(...args) {
   if (debug && typeof console !== 'undefined') {
@@ -101,26 +114,88 @@ function onError(event) {
   }
 }
 
-function onVisibility() {
-  if (document.visibilityState === 'hidden') onLeave();
+function onVisibility(event) {
+  if (document.visibilityState !== 'hidden') return;
+  if (state === READY) {
+    // Entries the observers hold but have not delivered yet belong to the final values.
+    for (const observer of observers) {
+      const records = observer.takeRecords();
+      if (records.length) guard(perf, PERF_ENTRIES, records);
+    }
+    guard(perf, PERF_HIDDEN, undefined, event.timeStamp);
+  }
+  onLeave();
+}
+
+// The first trusted keydown or click ends LCP. Handled when the browser is idle, so the
+// report does not add to that interaction's own latency.
+function onInput(event) {
+  if (state !== READY || inputSeen || !event.isTrusted) return;
+  inputSeen = true;
+  const idle = window.requestIdleCallback || setTimeout;
+  idle(() => guard(perf, PERF_INPUT), { timeout: 1000 });
+}
+
+// A restore from the back/forward cache starts fresh metrics; the page's first frame after
+// it (two animation frames later) ends the restored FCP and LCP.
+function onPageShow(event) {
+  if (state !== READY || !event.persisted) return;
+  guard(perf, PERF_RESTORE, undefined, event.timeStamp);
+  requestAnimationFrame(() => requestAnimationFrame(() => guard(perf, PERF_RESTORED)));
+}
+
+// Calls the wasm's vitals timer again after `delay` ms, for as long as it asks.
+function vitalsTimer(delay) {
+  if (typeof delay === 'number' && state === READY) {
+    setTimeout(() => vitalsTimer(guard(perf, PERF_TIMER)), delay);
+  }
+}
+
+// Starts web vitals: one PerformanceObserver per entry type the wasm asks for (buffered, so
+// entries from before the SDK loaded count too), and the load-event hook for TTFB.
+function startVitals() {
+  if (document.prerendering) {
+    // A prerendered page is measured from when it is shown.
+    document.addEventListener('prerenderingchange', () => guard(startVitals), { once: true });
+    return;
+  }
+  const types = perf(PERF_START);
+  const supported = (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes) || [];
+  for (const type of types ? types.split(' ') : []) {
+    if (!supported.includes(type)) continue;
+    const observer = new PerformanceObserver((list) => guard(perf, PERF_ENTRIES, list.getEntries()));
+    // durationThreshold applies to `event` entries only: INP ignores anything under 40 ms.
+    observer.observe({ type, buffered: true, durationThreshold: 40 });
+    observers.push(observer);
+  }
+  if (!types) return;
+  // After the load event's own task, so loadEventEnd is set.
+  const loaded = () => setTimeout(() => vitalsTimer(guard(perf, PERF_LOADED)));
+  if (document.readyState === 'complete') loaded();
+  else window.addEventListener('load', loaded, { once: true });
 }
 
 function onLeave() {
   if (state === READY) guard(pageLeave);
 }
 
+// [target, type, handler, capture]: the lifecycle and input listeners capture, so a page
+// that stops an event's propagation cannot hide it.
 const LISTENERS = [
   [() => window, 'error', onError],
   [() => window, 'unhandledrejection', onError],
   [() => window, 'pagehide', onLeave],
-  [() => document, 'visibilitychange', onVisibility],
+  [() => document, 'visibilitychange', onVisibility, true],
+  [() => window, 'pageshow', onPageShow, true],
+  [() => window, 'keydown', onInput, true],
+  [() => window, 'click', onInput, true],
 ];
 
 function listen(on) {
   if (listening === on) return;
   listening = on;
-  for (const [target, type, fn] of LISTENERS) {
-    target()[on ? 'addEventListener' : 'removeEventListener'](type, fn);
+  for (const [target, type, fn, capture] of LISTENERS) {
+    target()[on ? 'addEventListener' : 'removeEventListener'](type, fn, !!capture);
   }
 }
 
@@ -154,6 +229,28 @@ const host = {
   },
   schedule(ms) {
     setTimeout(() => guard(tick), ms);
+  },
+  // Names an element for web-vitals attribution the way Google's web-vitals does: `tag.classes`
+  // (sorted) per level, joined by `>`, up to an element with an id, at most 100 characters.
+  selector(node) {
+    let path = '';
+    try {
+      for (let depth = 0; node && node.nodeType !== 9 && depth < 50; depth++) {
+        const part = node.id
+          ? '#' + node.id
+          : [
+              node.nodeType === 1 ? node.nodeName.toLowerCase() : node.nodeName.toUpperCase().replace(/^#/, ''),
+              ...Array.from(node.classList || []).sort(),
+            ].join('.');
+        if (path.length + part.length > 99) return path || part;
+        path = path ? part + '>' + path : part;
+        if (node.id) break;
+        node = node.parentNode;
+      }
+    } catch (_) {
+      // a detached or exotic node: what was built so far
+    }
+    return path;
   },
 };
 
@@ -207,6 +304,7 @@ function onWasmReady() {
   const calls = pendingCalls;
   pendingCalls = [];
   for (const [name, args] of calls) safeCall(name, args);
+  guard(startVitals);
   return true;
 }
 
@@ -305,6 +403,8 @@ export async function flush(timeout = 2000) {
 export async function close(timeout = 2000) {
   const flushed = await flush(timeout);
   guard(listen, false);
+  for (const observer of observers) guard(() => observer.disconnect());
+  observers = [];
   if (state === READY) guard(closeWasm);
   state = CLOSED;
   return flushed;

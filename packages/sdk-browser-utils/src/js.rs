@@ -30,6 +30,24 @@ pub fn get_bool(obj: &JsValue, key: &str) -> Option<bool> {
     get(obj, key).as_bool()
 }
 
+/// `obj[index]` (an array or array-like), or `undefined`.
+pub fn item(obj: &JsValue, index: u32) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get_u32(obj, index).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj.length` of an array or array-like, 0 for anything else.
+pub fn length(obj: &JsValue) -> u32 {
+    get_f64(obj, "length").map_or(0, |n| n as u32)
+}
+
+/// `key in obj`, false when `obj` is not an object or a proxy throws.
+pub fn has(obj: &JsValue, key: &str) -> bool {
+    obj.is_object() && Reflect::has(obj, &JsValue::from_str(key)).unwrap_or(false)
+}
+
 /// Calls method `name` of `obj` with one to three arguments; `None` if it is missing, throws,
 /// or is given another number of arguments.
 pub fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> {

@@ -1,5 +1,5 @@
-//! Browser helpers for the SDK, on top of js-sys: reading page objects safely, and what the
-//! SDK knows about the page, the browser and the session.
+//! Browser helpers for the SDK, on top of js-sys: reading page objects safely, what the SDK
+//! knows about the page, the browser and the session, and the web vitals ([`vitals`]).
 //!
 //! The browser crate asks [`context`] for the `page`/`browser`/session context of each event
 //! and reads untrusted page values (options, thrown errors) through [`js`], which turns every
@@ -15,3 +15,4 @@ extern crate alloc;
 
 pub mod context;
 pub mod js;
+pub mod vitals;

@@ -87,6 +87,8 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
         debug,
         timer_at: None,
         host,
+        vitals_config: crate::vitals::config_from_js(&options),
+        vitals: None,
     };
     match replace(Some(sdk)) {
         Some(old) => {

@@ -8,6 +8,10 @@
 //! page's `beforeSend` and JS integrations through one hook; the queued batch leaves through
 //! [`transport`] by keepalive fetch, or by `sendBeacon` when the page goes away.
 //!
+//! Web vitals take the same road: the loader's performance observers and lifecycle listeners
+//! call [`vitals::perf`], the metrics in `monitor_sdk_browser_utils::vitals` decide what to
+//! report, and each value becomes an event through `capture_event`.
+//!
 //! The DOM wiring (listeners, `fetch`, `setTimeout`) is done by the loader and reaches the
 //! wasm as plain calls (`capture`, `onResponse`, `tick`, `pageLeave`): the wasm never creates
 //! a JS closure, which keeps wasm-bindgen's closure machinery (about 2 KB gzip) out of the SDK.
@@ -26,6 +30,7 @@ pub mod errors;
 pub mod options;
 pub mod state;
 pub mod transport;
+pub mod vitals;
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]

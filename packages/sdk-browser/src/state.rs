@@ -8,6 +8,8 @@ use alloc::string::String;
 use core::cell::RefCell;
 
 use monitor_sdk_browser_utils::js::{call, get, global, Global};
+use monitor_sdk_browser_utils::vitals::browser::BrowserPage;
+use monitor_sdk_browser_utils::vitals::{Config, Vitals};
 use monitor_sdk_core::Client;
 use wasm_bindgen::JsValue;
 
@@ -18,6 +20,10 @@ pub struct Sdk {
     pub timer_at: Option<f64>,
     /// The npm loader's host object: `schedule(ms)` arms the flush timer (see transport.rs).
     pub host: JsValue,
+    /// The web-vitals configuration from `init`, until the loader starts measuring.
+    pub vitals_config: Option<Config>,
+    /// The page's web vitals, once measuring started (see vitals.rs).
+    pub vitals: Option<Vitals<BrowserPage>>,
 }
 
 static SDK: Global<Option<Sdk>> = Global(RefCell::new(None));

@@ -4,7 +4,8 @@
 //! (init, re-init, options), `errors.rs` (thrown values and error events to exceptions),
 //! `capture.rs` (events as the process hook receives them, the hook), `scope.rs` (user, tags,
 //! extras, breadcrumbs), `event_size.rs` (events at the request size limit), `transport.rs`
-//! (sending, answers, rate limits) and `beacons.rs` (leaving the page, close).
+//! (sending, answers, rate limits), `beacons.rs` (leaving the page, close) and `vitals.rs` (the
+//! web-vitals export).
 //!
 //! Run from the workspace root:
 //!
@@ -160,6 +161,8 @@ export function makeHost(process) {
       return host.beaconResult;
     },
     schedule(ms) { host.schedules.push(ms); },
+    // Stands in for the loader's element selector: a test "node" carries its selector.
+    selector(node) { return node && typeof node.sel === 'string' ? node.sel : ''; },
   };
   if (process !== undefined) host.process = process;
   return host;
