@@ -11,7 +11,9 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET_BYTES = 24 * 1024;
+// Errors, transport and scope fit in 24 KiB; web vitals (issue 3) add about 12.4 KiB (see
+// docs/sdk.md). The budget keeps a little room, not a lot: every change is measured.
+const BUDGET_BYTES = 38 * 1024;
 // The SDK a page loads: the loader (with the wasm-bindgen glue bundled in) and the wasm.
 const RUNTIME_FILES = ['dist/index.js', 'dist/monitor_sdk_bg.wasm'];
 // The optional <head> snippet, inlined by apps that want errors from before their bundle;
