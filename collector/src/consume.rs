@@ -44,15 +44,36 @@ struct Batch {
     next_offsets: BTreeMap<(String, i32), i64>,
 }
 
+/// Longest wait for ClickHouse's migrations at start-up. The client has no timeout of its
+/// own, and a server that accepts connections but does not answer would otherwise keep the
+/// consumer from starting, silently, for ever.
+const MIGRATE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Runs the consumer until SIGTERM or ctrl-c.
 pub async fn consume(config: Config) -> Result<(), RunError> {
-    let applied = ch::migrate(&config.clickhouse)
+    // Each start-up step that waits on a service is logged before it starts, so a consumer
+    // that has not printed its start-up line yet shows what it is waiting for.
+    let (brokers, database) = (
+        config.kafka.bootstrap_servers(),
+        &config.clickhouse.database,
+    );
+    tracing::info!(url = %config.clickhouse.url, %database, "applying ClickHouse migrations");
+    let applied = tokio::time::timeout(MIGRATE_TIMEOUT, ch::migrate(&config.clickhouse))
         .await
-        .map_err(|e| RunError::ClickHouse(e.to_string()))?;
-    tracing::info!(?applied, database = %config.clickhouse.database, "schema up to date");
+        .map_err(|_| {
+            RunError::ClickHouse(format!(
+                "{} did not answer within {MIGRATE_TIMEOUT:?} while applying migrations",
+                config.clickhouse.url
+            ))
+        })?
+        .map_err(|e| RunError::ClickHouse(format!("applying migrations: {e}")))?;
+    tracing::info!(?applied, %database, "schema up to date");
+    tracing::info!(%brokers, topic = %config.kafka.topic,
+        dead_letter_topic = %config.kafka.dead_letter_topic, "checking the topics");
+    // Bounded: the admin request times out after max(delivery_timeout_ms, 5 s).
     kafka::ensure_topic(&config.kafka)
         .await
-        .map_err(RunError::kafka)?;
+        .map_err(|e| RunError::Kafka(format!("checking the topics on {brokers}: {e}")))?;
 
     let context = LagContext {
         topic: config.kafka.topic.clone(),
@@ -75,6 +96,8 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
     consumer
         .subscribe(&[&config.kafka.topic])
         .map_err(RunError::kafka)?;
+    tracing::info!(group = %config.kafka.consumer_group, session_timeout_ms =
+        config.kafka.session_timeout_ms, "subscribed; partitions come with the group's assignment");
     let dead_letters = DeadLetters::new(&config.kafka).map_err(RunError::kafka)?;
     let client = ch::client(&config.clickhouse);
     if let Some(addr) = config.consumer.metrics_listen {

@@ -1,18 +1,18 @@
 //! Consumer lag from librdkafka's own statistics: every `statistics.interval.ms` it reports,
 //! per assigned partition, `consumer_lag` = high watermark − committed offset, which this
 //! context copies into the `monitor_consumer_lag{partition}` gauge. No extra requests to the
-//! brokers are made for it.
+//! brokers are made for it. The same context logs the group's partition assignments.
 
-use rdkafka::consumer::ConsumerContext;
+use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
 use rdkafka::statistics::Statistics;
-use rdkafka::ClientContext;
+use rdkafka::{ClientContext, TopicPartitionList};
 
 use crate::metrics;
 
 /// How often librdkafka reports statistics, and so how fresh the lag gauge is.
 pub const STATISTICS_INTERVAL_MS: &str = "5000";
 
-/// The consumer's context: default behaviour except for statistics.
+/// The consumer's context: default behaviour except for statistics and rebalance logs.
 pub struct LagContext {
     pub topic: String,
 }
@@ -32,4 +32,52 @@ impl ClientContext for LagContext {
     }
 }
 
-impl ConsumerContext for LagContext {}
+/// Logs each assignment: a consumer that joined the group but holds no partition yet (its
+/// predecessor's session has not timed out) is otherwise silent.
+impl ConsumerContext for LagContext {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(list) => {
+                tracing::info!(partitions = %partitions(list), "partitions assigned")
+            }
+            Rebalance::Revoke(list) => {
+                tracing::info!(partitions = %partitions(list), "partitions revoked")
+            }
+            Rebalance::Error(e) => tracing::warn!(error = %e, "group rebalance failed"),
+        }
+    }
+}
+
+/// The partitions as `topic[0, 1, 2]`, one such item per topic.
+fn partitions(list: &TopicPartitionList) -> String {
+    let mut topics: Vec<(String, Vec<i32>)> = Vec::new();
+    for element in list.elements() {
+        match topics
+            .iter_mut()
+            .find(|(topic, _)| topic == element.topic())
+        {
+            Some((_, partitions)) => partitions.push(element.partition()),
+            None => topics.push((element.topic().to_owned(), vec![element.partition()])),
+        }
+    }
+    let shown: Vec<String> = topics
+        .iter()
+        .map(|(topic, partitions)| format!("{topic}{partitions:?}"))
+        .collect();
+    shown.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_listed_per_topic() {
+        let mut list = TopicPartitionList::new();
+        list.add_partition("events", 0);
+        list.add_partition("events", 2);
+        list.add_partition("dlq", 1);
+        assert_eq!(partitions(&list), "events[0, 2] dlq[1]");
+        assert_eq!(partitions(&TopicPartitionList::new()), "");
+    }
+}
