@@ -5,7 +5,9 @@
 //! idempotent producer whose messages timed out bumps its epoch, and tansu, the broker of
 //! our tests, cannot take produce requests after that (its storage panics and the broker
 //! stops answering). A fresh producer costs one `InitProducerId` and is harmless on real
-//! Kafka, where the epoch bump would also work.
+//! Kafka, where the epoch bump would also work. The replacement only limits that: librdkafka
+//! bumps the epoch by itself at the timeout and goes on sending messages still queued (other
+//! batches') with it before the failure reaches us (docs/services.md).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;

@@ -1,6 +1,9 @@
 //! Shared by the tests that need the real services: make sure Kafka and ClickHouse answer
 //! (starting them with `scripts/services.sh` when they do not), and talk to ClickHouse's HTTP
 //! interface directly, so that what the collector wrote is checked by a path it does not use.
+//!
+//! The binaries started here log at `warn`, plus the consumer's start-up steps;
+//! `COLLECTOR_TEST_RUST_LOG` replaces that filter (e.g. `info,librdkafka=debug`).
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
@@ -16,6 +19,14 @@ use serde_json::Value;
 pub const KAFKA: &str = "127.0.0.1:9092";
 pub const CLICKHOUSE: &str = "127.0.0.1:8123";
 const BIN: &str = env!("CARGO_BIN_EXE_monitor-collector");
+
+/// `RUST_LOG` of the binaries started by [`Running::start`]: warnings, and the consumer's
+/// start-up steps and partition assignments, so that a consumer that does not start shows
+/// what it was waiting for.
+const RUST_LOG: &str = "warn,monitor_collector::consume=info,monitor_collector::kafka::lag=info";
+
+/// How long [`Running::start`] waits for the start-up line.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn reachable(addr: &str) -> bool {
     let addr = addr.parse().unwrap();
@@ -130,7 +141,10 @@ impl Running {
         let mut child = command
             .args(args)
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("COLLECTOR_TEST_RUST_LOG").unwrap_or_else(|_| RUST_LOG.to_owned()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -142,9 +156,30 @@ impl Running {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let running = Running(child);
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-        assert!(!line.is_empty(), "{args:?}: no startup line within 60 s");
+        let mut running = Running(child);
+        let started = Instant::now();
+        let line = rx.recv_timeout(STARTUP_TIMEOUT).unwrap_or_default();
+        if line.is_empty() {
+            // An empty line is the end of its stdout: it exited, or is about to.
+            let exited = (0..50).find_map(|_| {
+                let status = running.0.try_wait().ok().flatten();
+                if status.is_none() {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                status
+            });
+            match exited {
+                Some(status) => panic!(
+                    "{args:?}: exited ({status}) after {:?} without its startup line; its \
+                     stderr is above",
+                    started.elapsed()
+                ),
+                None => panic!(
+                    "{args:?}: no startup line within {STARTUP_TIMEOUT:?}; its stderr (above) \
+                     shows its last step"
+                ),
+            }
+        }
         (running, line.trim_end().to_owned())
     }
 
@@ -218,6 +253,8 @@ pub fn unique_run() -> String {
 pub struct Broker {
     state: tempfile::TempDir,
     pub port: u16,
+    /// Length of its log when it was last started: what follows is the running broker's.
+    log_start: std::cell::Cell<usize>,
 }
 
 impl Broker {
@@ -226,6 +263,7 @@ impl Broker {
         let broker = Broker {
             state: tempfile::tempdir().unwrap(),
             port: free_port(),
+            log_start: std::cell::Cell::new(0),
         };
         let output = broker.script(&["start", "kafka"]);
         if output.status.success() {
@@ -252,6 +290,9 @@ impl Broker {
 
     /// `services.sh stop kafka` or `start kafka`, which must succeed.
     pub fn run(&self, command: &str) {
+        if command == "start" {
+            self.log_start.set(self.log().len());
+        }
         let output = self.script(&[command, "kafka"]);
         assert!(
             output.status.success(),
@@ -263,6 +304,33 @@ impl Broker {
 
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Everything tansu wrote, over all its starts.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state.path().join("kafka/tansu.log")).unwrap_or_default()
+    }
+
+    /// How many times tansu panicked, over all its starts.
+    pub fn panics(&self) -> usize {
+        self.log().matches("panicked at").count()
+    }
+
+    /// Fails the test, with tansu's own words, if the running broker panicked. tansu 0.6
+    /// serves all its storage from one task: a panic there (e.g. a produce whose idempotent
+    /// producer bumped its epoch, see docs/services.md) leaves a process that accepts
+    /// connections and closes them unanswered, which clients only see as timeouts.
+    pub fn assert_no_panic(&self, when: &str) {
+        let log = self.log();
+        let current = log.get(self.log_start.get()..).unwrap_or_default();
+        if let Some(at) = current.find("panicked at") {
+            let start = current[..at].rfind('\n').map_or(0, |i| i + 1);
+            let panic: Vec<&str> = current[start..].lines().take(2).collect();
+            panic!(
+                "the test's tansu broker panicked {when}, so it no longer answers: {}",
+                panic.join(" ")
+            );
+        }
     }
 }
 
