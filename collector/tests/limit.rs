@@ -4,10 +4,25 @@
 
 mod services;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use services::{http, Running};
+
+/// One complete ingest POST; the raw answer, headers included.
+fn post_raw(addr: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /api/1/events?key=limit-key HTTP/1.0\r\nHost: {addr}\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
 
 #[test]
 fn requests_over_the_limit_get_503_and_retry_after() {
@@ -33,18 +48,27 @@ fn requests_over_the_limit_get_503_and_retry_after() {
         "e".repeat(32)
     );
 
-    // A request whose body is still on its way holds the only permit.
-    let mut slow = TcpStream::connect(&addr).unwrap();
-    write!(
-        slow,
-        "POST /api/1/events?key=limit-key HTTP/1.0\r\nHost: {addr}\r\nContent-Type: text/plain\r\n\
-         Content-Length: {}\r\n\r\n{}",
-        body.len(),
-        &body[..10]
-    )
-    .unwrap();
-    slow.flush().unwrap();
-    let refused = services::wait_for_status(&addr, "POST /api/1/events?key=limit-key", &body, 503);
+    // A request whose body is still on its way holds the only permit. It must get there
+    // first: on a busy machine the probe can overtake it, take the permit for a moment and
+    // have the slow one refused instead; then both are dropped and it is tried again, each
+    // time giving the slow one longer to arrive.
+    let (mut slow, refused) = (0..20u64)
+        .find_map(|attempt| {
+            let mut slow = TcpStream::connect(&addr).unwrap();
+            write!(
+                slow,
+                "POST /api/1/events?key=limit-key HTTP/1.0\r\nHost: {addr}\r\n\
+                 Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{}",
+                body.len(),
+                &body[..10]
+            )
+            .unwrap();
+            slow.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+            let answer = post_raw(&addr, &body);
+            answer.starts_with("HTTP/1.0 503").then_some((slow, answer))
+        })
+        .expect("the slow request never held the permit");
     assert!(
         refused.to_lowercase().contains("retry-after: 1"),
         "{refused}"
