@@ -159,6 +159,7 @@ function startVitals() {
     document.addEventListener('prerenderingchange', () => guard(startVitals), { once: true });
     return;
   }
+  inputSeen = false;
   const types = perf(PERF_START);
   const supported = (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes) || [];
   for (const type of types ? types.split(' ') : []) {
