@@ -4,9 +4,9 @@
 // the wasm. Until the wasm runs, the listener records errors (into the queue the optional
 // <head> snippet also fills) and API calls are queued; then both queues are replayed and the
 // listener forwards each event to the wasm. This file also does the SDK's DOM calls (fetch,
-// sendBeacon, setTimeout, lifecycle listeners) for the wasm, so the wasm needs no JS closures;
-// every decision stays in Rust. Every export catches everything: the SDK must never throw into
-// the page.
+// sendBeacon, setTimeout, lifecycle listeners, performance observers for web vitals) for the
+// wasm, so the wasm needs no JS closures; every decision stays in Rust. Every export catches
+// everything: the SDK must never throw into the page.
 
 // Named imports (not `* as`), so the bundler drops the glue's unused exports.
 import loadWasm, {
@@ -164,10 +164,13 @@ function startVitals() {
   const supported = (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes) || [];
   for (const type of types ? types.split(' ') : []) {
     if (!supported.includes(type)) continue;
-    const observer = new PerformanceObserver((list) => guard(perf, PERF_ENTRIES, list.getEntries()));
-    // durationThreshold applies to `event` entries only: INP ignores anything under 40 ms.
-    observer.observe({ type, buffered: true, durationThreshold: 40 });
-    observers.push(observer);
+    // One type failing to observe (an old browser's quirk) must not cost the others.
+    guard(() => {
+      const observer = new PerformanceObserver((list) => guard(perf, PERF_ENTRIES, list.getEntries()));
+      // durationThreshold applies to `event` entries only: INP ignores anything under 40 ms.
+      observer.observe({ type, buffered: true, durationThreshold: 40 });
+      observers.push(observer);
+    });
   }
   if (!types) return;
   // After the load event's own task, so loadEventEnd is set.
