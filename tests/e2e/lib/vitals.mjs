@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { waitFor } from './browser.mjs';
+import { CHROMIUM_ARGS, waitFor } from './browser.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // A Chromium whose pages can be hidden for real.
@@ -25,14 +25,7 @@ import { waitFor } from './browser.mjs';
 // ---------------------------------------------------------------------------------------------
 
 const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
+  ...CHROMIUM_ARGS,
   '--no-default-browser-check',
   // A minimized window must not stop timers and rendering work that the tests wait for.
   '--disable-background-timer-throttling',

@@ -362,6 +362,15 @@ pub mod tests {
             .unwrap_or_default()
     }
 
+    /// The page's first contentful paint at `start`.
+    fn fcp_at(v: &mut Vitals<FakePage>, start: f64, out: &mut Vec<Event>) {
+        let paint = Entry::Paint {
+            contentful: true,
+            start,
+        };
+        v.entries(vec![paint].into_iter(), out);
+    }
+
     fn vitals(config: Config) -> Vitals<FakePage> {
         Vitals::new(
             FakePage::default(),
@@ -455,14 +464,7 @@ pub mod tests {
         };
         let mut v = Vitals::new(page, Config::default(), "p".to_string(), String::new());
         let mut out = Vec::new();
-        v.entries(
-            vec![Entry::Paint {
-                contentful: true,
-                start: 150.0,
-            }]
-            .into_iter(),
-            &mut out,
-        );
+        fcp_at(&mut v, 150.0, &mut out);
         v.input(&mut out);
         v.hidden(300.0, &mut out);
         assert!(names(&out)
@@ -481,14 +483,7 @@ pub mod tests {
         };
         let mut v = vitals(config);
         let mut out = Vec::new();
-        v.entries(
-            vec![Entry::Paint {
-                contentful: true,
-                start: 150.0,
-            }]
-            .into_iter(),
-            &mut out,
-        );
+        fcp_at(&mut v, 150.0, &mut out);
         v.loaded(&mut out);
         v.hidden(1_000.0, &mut out);
         // CLS still starts at FCP, which is measured though not reported.
@@ -499,14 +494,7 @@ pub mod tests {
     fn a_restore_starts_fresh_metrics() {
         let mut v = vitals(Config::default());
         let mut out = Vec::new();
-        v.entries(
-            vec![Entry::Paint {
-                contentful: true,
-                start: 150.0,
-            }]
-            .into_iter(),
-            &mut out,
-        );
+        fcp_at(&mut v, 150.0, &mut out);
         v.loaded(&mut out);
         v.hidden(5_000.0, &mut out);
         out.clear();
