@@ -11,6 +11,10 @@
 //! its partition: it goes to the dead-letter topic ([`DeadLetters`]), acknowledged by Kafka
 //! before the batch's commit moves past it. With `consumer.metrics_listen` set, `/metrics`
 //! shows insert durations, batch sizes and per-partition lag.
+//!
+//! `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS` (fault injection for tests, off by default) makes
+//! it wait between a batch's insert and its commit, so that a test can kill it exactly where
+//! ClickHouse holds rows whose offsets are not committed: the redelivery path.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -25,7 +29,7 @@ use tokio::sync::watch;
 use tokio::time::{sleep, timeout_at};
 
 use crate::clickhouse::{self as ch, EventRow};
-use crate::config::Config;
+use crate::config::{Config, PAUSE_AFTER_INSERT_ENV};
 use crate::kafka::{self, message, DeadLetter, DeadLetters, LagContext};
 use crate::metrics;
 use crate::server::shutdown_signal;
@@ -113,6 +117,14 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
 
     let max_rows = config.clickhouse.batch_rows;
     let max_wait = Duration::from_millis(config.clickhouse.batch_ms);
+    let pause_after_insert = config.consumer.pause_after_insert;
+    if let Some(pause) = pause_after_insert {
+        tracing::warn!(
+            "fault injection: {PAUSE_AFTER_INSERT_ENV} is set, each batch waits {} ms between \
+             its insert and its offset commit",
+            pause.as_millis()
+        );
+    }
     loop {
         let batch = tokio::select! {
             batch = next_batch(&consumer, max_rows, max_wait) => batch,
@@ -144,6 +156,19 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
             });
             if !inserted.await {
                 break;
+            }
+        }
+        if let Some(pause) = pause_after_insert {
+            // Fault injection (tests only): a kill now leaves the rows in ClickHouse and the
+            // offsets uncommitted. A stop now leaves them uncommitted too, as during a retry.
+            tracing::warn!(
+                "inserted {} rows; pausing {} ms before commit ({PAUSE_AFTER_INSERT_ENV})",
+                batch.rows.len(),
+                pause.as_millis()
+            );
+            tokio::select! {
+                () = sleep(pause) => {}
+                () = stopped(stop.clone()) => break,
             }
         }
         commit(&consumer, &batch);

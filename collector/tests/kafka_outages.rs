@@ -4,8 +4,9 @@
 //! 1. the broker goes away in the middle of the load and comes back (the spool takes the
 //!    batches meanwhile),
 //! 2. the collector is SIGKILLed in the middle of the load (every 2xx'd batch still arrives),
-//! 3. the consumer is SIGKILLed while it holds an uncommitted batch (the redelivery is
-//!    deduplicated by `FINAL`).
+//! 3. the consumer is SIGKILLed after inserting a batch and before committing it (held there
+//!    by its fault-injection pause, `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS`): the batch is
+//!    delivered again, and `FINAL` deduplicates it.
 //!
 //! Every scenario has its own topic, consumer group, ClickHouse database and data dir, and its
 //! own tansu broker (`scripts/services.sh` with a temporary `MONITOR_SERVICES_DIR` on a free
@@ -24,7 +25,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -109,6 +110,24 @@ impl Setup {
             "{line}"
         );
         running
+    }
+
+    /// A consumer with the fault-injection pause of `pause_ms` between each insert and its
+    /// commit (`MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS`), and its stderr lines.
+    fn consume_pausing_before_commit(&self, pause_ms: u64) -> (Running, mpsc::Receiver<String>) {
+        let config = self.config.display().to_string();
+        let mut env = self.env.clone();
+        env.push((
+            "MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS",
+            pause_ms.to_string(),
+        ));
+        let (running, line, stderr) =
+            Running::start_watching_stderr(&["consume", "--config", &config], &env);
+        assert!(
+            line.starts_with(&format!("monitor-collector consuming {} into", self.topic)),
+            "{line}"
+        );
+        (running, stderr)
     }
 
     /// `.seg` files in the collector's spool.
@@ -586,9 +605,18 @@ fn sigkill_mid_load(broker: &Broker, stop_broker: bool) {
     );
 }
 
-/// N events through the collector, then a consumer with big batches that is SIGKILLed once
-/// ClickHouse has some of them and before it has all: the uncommitted messages are read
-/// again by the next consumer. `count() FINAL` and the distinct ids must both be N.
+/// The first consumer's `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS`: the pause between its
+/// first insert and that batch's commit, in which the test kills it. Far longer than the test
+/// needs to see the log line and kill, so the kill cannot miss the window; well below
+/// librdkafka's `max.poll.interval.ms` (300 s), so the group keeps the consumer meanwhile.
+const PAUSE_BEFORE_COMMIT_MS: u64 = 120_000;
+
+/// N events through the collector, then a consumer with big batches that pauses after its
+/// first insert and before that batch's commit (the consumer's fault-injection pause) and is
+/// SIGKILLed in that pause: ClickHouse holds the batch, the group has no offset for it. The
+/// next consumer reads it again, so `events` holds those rows twice until a merge (merges are
+/// stopped on the table to count them), while `count() FINAL` and the distinct ids are N, the
+/// exact ids sent. Finally a merge (`OPTIMIZE ... FINAL`) removes the copies on disk too.
 #[test]
 fn consumer_killed_mid_batch_no_loss_no_duplicates() {
     let _serial = one_at_a_time();
@@ -619,37 +647,88 @@ fn consumer_killed_mid_batch_no_loss_no_duplicates() {
     let produced = started.elapsed();
 
     broker.assert_no_panic("before the consumer started");
-    let consumer = setup.consume();
+    let (consumer, stderr) = setup.consume_pausing_before_commit(PAUSE_BEFORE_COMMIT_MS);
     setup.wait_for_table();
-    wait_until(
-        "ClickHouse got a first batch",
-        Duration::from_secs(60),
-        || setup.count_raw() > 0,
-    );
-    consumer.kill(); // holding a batch it has not committed
+    // Background merges would remove the redelivered copies at unknown times; stopped, the
+    // copies stay on disk to be counted. `FINAL` deduplicates at read time regardless.
+    clickhouse(&format!("SYSTEM STOP MERGES {}.events", setup.db));
+    let paused = wait_for_line(&stderr, "pausing", Duration::from_secs(60));
+    let inserted: u64 = paused
+        .split("inserted ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no row count in {paused:?}"));
     let at_kill = setup.count_raw();
     assert!(
-        at_kill < expected,
-        "killed before it moved everything ({at_kill})"
+        inserted > 0 && inserted < expected,
+        "the paused batch is a part of the events: {paused:?}"
     );
+    assert_eq!(
+        at_kill, inserted,
+        "ClickHouse holds exactly the paused batch: it was inserted, nothing after it"
+    );
+    consumer.kill(); // in the pause: inserted, not committed
     let killed = started.elapsed();
     // The broker keeps the killed member in the group until its session times out
-    // (`SESSION_TIMEOUT_MS`): the new consumer gets its partitions only then.
+    // (`SESSION_TIMEOUT_MS`): the new consumer gets its partitions only then, and reads from
+    // the start of each partition since nothing was committed.
 
     let consumer = setup.consume();
     wait_until("N events in ClickHouse", Duration::from_secs(60), || {
         setup.count_final() >= expected
     });
-    assert_eq!(setup.count_final(), expected, "count() FINAL");
-    assert_eq!(setup.distinct_ids(), expected, "distinct event_id");
-    // Redelivered rows are on disk until a merge removes them; not asserted (merges are
-    // background work at unknown times), only shown.
+    // A partition's redelivered messages come before its others, but a partition the paused
+    // batch read to its end has nothing after them: give their insert a moment.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while setup.count_raw() < expected + at_kill && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let raw = setup.count_raw();
+    let distinct = setup.distinct_ids();
+    let redelivered = raw - distinct;
+    assert_eq!(setup.count_final(), expected, "count() FINAL");
+    assert_eq!(distinct, expected, "distinct event_id");
+    let sent: BTreeSet<String> = (0..batches * size).map(event_id).collect();
+    assert!(setup.event_ids() == sent, "exactly the ids sent are there");
+    assert!(
+        raw > distinct && redelivered >= at_kill,
+        "the killed consumer's batch was delivered again: {raw} rows, {distinct} events, \
+         {at_kill} rows at the kill"
+    );
     assert!(consumer.stop().success(), "consumer stops cleanly");
+
+    // The copies are ReplacingMergeTree's to remove: a forced merge leaves one row per event.
+    clickhouse(&format!("SYSTEM START MERGES {}.events", setup.db));
+    let partitions = clickhouse(&format!(
+        "SELECT DISTINCT partition FROM system.parts WHERE database = '{}' AND table = 'events' \
+         AND active FORMAT TSV",
+        setup.db
+    ));
+    for partition in partitions.lines() {
+        clickhouse(&format!(
+            "OPTIMIZE TABLE {}.events PARTITION {partition} FINAL",
+            setup.db
+        ));
+    }
+    assert_eq!(setup.count_raw(), expected, "rows on disk after the merge");
     eprintln!(
-        "consumer SIGKILL: produced in {produced:?}, killed after {killed:?} with {at_kill} rows, {raw} rows \
-         without FINAL after the restart ({} redelivered and not merged yet), {:?} in all",
-        raw - expected,
+        "consumer SIGKILL: produced in {produced:?}, killed after {killed:?} in the pause \
+         after inserting {inserted} rows, {raw} rows without FINAL after the restart \
+         ({redelivered} redelivered), {expected} after the merge, {:?} in all",
         started.elapsed()
     );
+}
+
+/// The first line of `stderr` that contains `needle`; fails after `limit`.
+fn wait_for_line(stderr: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match stderr.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("no log line with {needle:?} within {limit:?} ({e})"),
+        }
+    }
 }

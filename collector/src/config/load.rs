@@ -4,11 +4,16 @@
 //! exercise overrides without touching the process environment that parallel tests share.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{any_origin, invalid, parse_brokers, Config, ConfigError, ProjectConfig};
 
 /// Environment variable naming the TOML file when `--config` is not given.
 pub const CONFIG_ENV: &str = "MONITOR_CONFIG";
+
+/// Fault injection for tests: milliseconds the consumer waits between a batch's insert and
+/// its offset commit ([`super::ConsumerConfig::pause_after_insert`]). Environment only.
+pub const PAUSE_AFTER_INSERT_ENV: &str = "MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS";
 
 impl Config {
     /// Loads the configuration: `file` (from `--config`) or else the file named by
@@ -100,6 +105,14 @@ impl Config {
                     "MONITOR_CONSUMER_METRICS_LISTEN: {value:?} is not an address:port"
                 ))
             })?);
+        }
+        if let Some(value) = var(PAUSE_AFTER_INSERT_ENV) {
+            let ms: u64 = value.trim().parse().map_err(|_| {
+                invalid(format!(
+                    "{PAUSE_AFTER_INSERT_ENV}: {value:?} is not a number of milliseconds"
+                ))
+            })?;
+            self.consumer.pause_after_insert = (ms > 0).then(|| Duration::from_millis(ms));
         }
         if let Some(value) = var("MONITOR_CLICKHOUSE_URL") {
             self.clickhouse.url = value;
@@ -271,10 +284,27 @@ mod tests {
         assert!(load(&[("MONITOR_CONSUMER_METRICS_LISTEN", "x")])
             .contains("MONITOR_CONSUMER_METRICS_LISTEN"));
         assert!(load(&[("MONITOR_SPOOL_MAX_BYTES", "1M")]).contains("MONITOR_SPOOL_MAX_BYTES"));
+        assert!(load(&[(PAUSE_AFTER_INSERT_ENV, "5s")]).contains(PAUSE_AFTER_INSERT_ENV));
         assert!(load(&[("MONITOR_SPOOL_MAX_BYTES", "0")]).contains("spool_max_bytes"));
         assert!(load(&[("MONITOR_PROJECTS", "0:abc")]).contains("positive"));
         assert!(load(&[("MONITOR_PROJECTS", "1:a b")]).contains("key"));
         assert!(load(&[("MONITOR_CONFIG", "/nonexistent/collector.toml")]).contains("cannot read"));
+    }
+
+    #[test]
+    fn the_pause_after_insert_comes_from_the_environment_only() {
+        let pause = |pairs: &[(&str, &str)]| {
+            Config::load(None, env(pairs))
+                .unwrap()
+                .consumer
+                .pause_after_insert
+        };
+        assert_eq!(pause(&[]), None, "off by default");
+        assert_eq!(pause(&[(PAUSE_AFTER_INSERT_ENV, "0")]), None, "0 is off");
+        assert_eq!(
+            pause(&[(PAUSE_AFTER_INSERT_ENV, "1500")]),
+            Some(Duration::from_millis(1500))
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-pub use load::{parse_projects, CONFIG_ENV};
+pub use load::{parse_projects, CONFIG_ENV, PAUSE_AFTER_INSERT_ENV};
 pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig, KafkaConfig};
 
 /// The key that the demo page and the examples use; only configured when no project is.

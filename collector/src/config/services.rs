@@ -5,6 +5,7 @@
 //! so a configuration without these sections behaves exactly as before they existed.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -157,6 +158,13 @@ pub struct ConsumerConfig {
     /// Address of a small HTTP listener serving `/metrics` and `/healthz` for the consumer
     /// (`MONITOR_CONSUMER_METRICS_LISTEN`). Unset (the default): no listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// Fault injection for tests, from `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS` only (no TOML
+    /// key, so it cannot end up in a production file by accident): after each batch's insert
+    /// succeeded, the consumer waits this long before it commits the batch's offsets, so a
+    /// test can kill it while ClickHouse holds rows whose offsets are not committed. Unset or
+    /// 0 (the default): no pause.
+    #[serde(skip)]
+    pub pause_after_insert: Option<Duration>,
 }
 
 /// Where the `consume` role writes, and how it batches.
@@ -282,6 +290,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.kafka.dead_letter_topic, "dlq");
         assert_eq!(config.consumer.metrics_listen.unwrap().port(), 9187);
+        // The fault-injection pause has no TOML key: only the environment sets it.
+        assert_eq!(config.consumer.pause_after_insert, None);
+        let err = Config::from_toml_str("[consumer]\npause_after_insert = 5\n").unwrap_err();
+        assert!(err.0.contains("pause_after_insert"), "{err}");
         let mut config = Config::default();
         config.kafka.dead_letter_topic = config.kafka.topic.clone();
         assert!(config

@@ -132,6 +132,25 @@ impl Running {
 
     /// Spawns the binary with a clean `MONITOR_*` environment; returns it and its first line.
     pub fn start(args: &[&str], env: &[(&str, String)]) -> (Running, String) {
+        let (running, line, _) = Running::spawn(args, env, false);
+        (running, line)
+    }
+
+    /// [`Running::start`], and its stderr lines as they come, for a test that waits for one.
+    /// They are still copied to the test's stderr.
+    pub fn start_watching_stderr(
+        args: &[&str],
+        env: &[(&str, String)],
+    ) -> (Running, String, mpsc::Receiver<String>) {
+        let (running, line, stderr) = Running::spawn(args, env, true);
+        (running, line, stderr.unwrap())
+    }
+
+    fn spawn(
+        args: &[&str],
+        env: &[(&str, String)],
+        watch_stderr: bool,
+    ) -> (Running, String, Option<mpsc::Receiver<String>>) {
         let mut command = Command::new(BIN);
         for (name, _) in std::env::vars() {
             if name.starts_with("MONITOR_") {
@@ -146,9 +165,29 @@ impl Running {
                 std::env::var("COLLECTOR_TEST_RUST_LOG").unwrap_or_else(|_| RUST_LOG.to_owned()),
             )
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if watch_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("spawn monitor-collector");
+        let stderr = child.stderr.take().map(|stderr| {
+            let (tx, rx) = mpsc::channel();
+            // Drained to the end (lossily: a line that is not UTF-8 must not stop the copy
+            // and leave the child blocked on a full pipe).
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stderr);
+                let mut bytes = Vec::new();
+                while matches!(reader.read_until(b'\n', &mut bytes), Ok(n) if n > 0) {
+                    let line = String::from_utf8_lossy(&bytes).trim_end().to_owned();
+                    bytes.clear();
+                    eprintln!("{line}");
+                    let _ = tx.send(line);
+                }
+            });
+            rx
+        });
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -180,7 +219,7 @@ impl Running {
                 ),
             }
         }
-        (running, line.trim_end().to_owned())
+        (running, line.trim_end().to_owned(), stderr)
     }
 
     /// SIGTERM, then the exit status within 15 s.
