@@ -117,6 +117,7 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
 
     let max_rows = config.clickhouse.batch_rows;
     let max_wait = Duration::from_millis(config.clickhouse.batch_ms);
+    let insert_timeout = Duration::from_millis(config.clickhouse.insert_timeout_ms);
     let pause_after_insert = config.consumer.pause_after_insert;
     if let Some(pause) = pause_after_insert {
         tracing::warn!(
@@ -148,11 +149,11 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
         if !batch.rows.is_empty() {
             let inserted = until_done("insert", stop.clone(), || async {
                 let started = Instant::now();
-                ch::insert_events(&client, &batch.rows).await?;
+                ch::insert_events_within(&client, &batch.rows, insert_timeout).await?;
                 let seconds = started.elapsed().as_secs_f64();
                 metrics::global().clickhouse_insert(seconds, batch.rows.len());
                 tracing::debug!(rows = batch.rows.len(), "inserted batch");
-                Ok::<(), ::clickhouse::error::Error>(())
+                Ok::<(), String>(())
             });
             if !inserted.await {
                 break;

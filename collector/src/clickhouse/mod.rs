@@ -9,6 +9,8 @@
 mod migrations;
 mod row;
 
+use std::time::Duration;
+
 use ::clickhouse::Client;
 
 use crate::config::ClickHouseConfig;
@@ -38,4 +40,55 @@ pub async fn insert_events(client: &Client, rows: &[EventRow]) -> ::clickhouse::
         insert.write(row).await?;
     }
     insert.end().await
+}
+
+/// [`insert_events`], given up after `limit` (`clickhouse.insert_timeout_ms`): a server that
+/// takes the connection and then hangs must not stall the consumer for good. The error says
+/// which happened; the caller retries, and a batch that landed anyway is deduplicated like
+/// any redelivery.
+pub async fn insert_events_within(
+    client: &Client,
+    rows: &[EventRow],
+    limit: Duration,
+) -> Result<(), String> {
+    match tokio::time::timeout(limit, insert_events(client, rows)).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "no answer within {} ms (clickhouse.insert_timeout_ms)",
+            limit.as_millis()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::message::{decode, encode};
+
+    #[tokio::test]
+    async fn an_insert_into_a_hanging_server_times_out() {
+        // Accepts connections and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let config = ClickHouseConfig {
+            url: format!("http://{addr}"),
+            ..ClickHouseConfig::default()
+        };
+        let event = serde_json::json!({"event_id": "a".repeat(32), "type": "message",
+            "timestamp": 1_763_870_000_000.0, "message": "m"});
+        let row = EventRow::from_message(&decode(&encode(1, 1_763_870_000_000, &event)).unwrap());
+        let started = std::time::Instant::now();
+        let error = insert_events_within(&client(&config), &[row], Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(error.contains("no answer within 300 ms"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        held.abort();
+    }
 }

@@ -179,6 +179,10 @@ pub struct ClickHouseConfig {
     pub batch_rows: usize,
     /// Longest a consumed message waits for its batch to fill before it is inserted anyway.
     pub batch_ms: u64,
+    /// Longest one insert may take before it counts as failed and is retried (a server that
+    /// accepts the connection and then hangs must not stall the consumer for good; a retried
+    /// batch that did land is deduplicated like any redelivery).
+    pub insert_timeout_ms: u64,
     /// Days an event is kept (`TTL` on `events`), applied only on servers with TTL (≥ 19.6)
     /// by a migration, so changing it later needs a manual `ALTER TABLE ... MODIFY TTL`.
     /// 0 keeps events forever.
@@ -192,6 +196,7 @@ impl Default for ClickHouseConfig {
             database: "monitor".to_owned(),
             batch_rows: 1000,
             batch_ms: 1000,
+            insert_timeout_ms: 30_000,
             retention_days: 90,
         }
     }
@@ -216,9 +221,9 @@ impl ClickHouseConfig {
                 self.database
             )));
         }
-        if self.batch_rows == 0 || self.batch_ms == 0 {
+        if self.batch_rows == 0 || self.batch_ms == 0 || self.insert_timeout_ms == 0 {
             return Err(invalid(
-                "clickhouse.batch_rows and clickhouse.batch_ms must be positive",
+                "clickhouse.batch_rows, clickhouse.batch_ms and clickhouse.insert_timeout_ms must be positive",
             ));
         }
         Ok(())
