@@ -138,10 +138,6 @@ impl<P: Page> Shared<P> {
         };
         metric::Metric::new(name, thresholds, value, id, navigation)
     }
-
-    pub fn activation_start(&self) -> f64 {
-        self.activation
-    }
 }
 
 /// All metrics of one page.

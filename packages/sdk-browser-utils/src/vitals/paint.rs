@@ -6,6 +6,7 @@
 //! final as soon as it is seen. After a back/forward-cache restore, FCP is the time from the
 //! `pageshow` event to the second animation frame after it (the restored page's first frame).
 
+use alloc::vec::Vec;
 use monitor_sdk_core::Event;
 
 use super::metric::{self, Attribution, Metric};
@@ -27,7 +28,7 @@ impl Paint {
         shared: &mut Shared<P>,
         contentful: bool,
         start: f64,
-        out: &mut alloc::vec::Vec<Event>,
+        out: &mut Vec<Event>,
     ) {
         let seen = if contentful {
             &mut self.fcp_seen
@@ -37,8 +38,7 @@ impl Paint {
         if core::mem::replace(seen, true) || start >= shared.first_hidden {
             return;
         }
-        let activation = shared.activation_start();
-        let value = (start - activation).max(0.0);
+        let value = (start - shared.activation).max(0.0);
         if !contentful {
             if shared.config.fp {
                 let mut fp = shared.metric("FP", metric::FCP, value);
@@ -73,7 +73,7 @@ impl Paint {
         &mut self,
         shared: &Shared<P>,
         restore_time: f64,
-        out: &mut alloc::vec::Vec<Event>,
+        out: &mut Vec<Event>,
     ) {
         let Some(fcp) = self.fcp.as_mut().filter(|m| m.value < 0.0) else {
             return;
@@ -94,7 +94,6 @@ mod tests {
     use super::super::tests::{names, shared, values};
     use super::super::Config;
     use super::*;
-    use alloc::vec::Vec;
 
     #[test]
     fn fcp_and_fp_are_reported_once_with_attribution() {
