@@ -44,9 +44,11 @@ pub mod config;
 pub mod consume;
 pub mod cors;
 pub mod decode;
+pub mod discard;
 pub mod endpoints;
 pub mod error;
 pub mod kafka;
+pub mod listener;
 pub mod metrics;
 pub mod ready;
 mod server;
@@ -104,6 +106,7 @@ impl AppState {
             max_decompressed_bytes: self.config.max_decompressed_bytes,
             max_events: self.config.max_events_per_batch,
             timeout: Duration::from_secs(self.config.body_timeout_secs),
+            max_discard_bytes: self.config.max_discard_bytes,
         }
     }
 }

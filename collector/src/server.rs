@@ -5,10 +5,13 @@ use std::fmt;
 use std::io::Write;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::kafka::{ensure_topic, KafkaSink};
+use crate::listener::{serve_connections, ConnectionLimits};
 use crate::store::{NoReader, StoreError};
 use crate::{app, AppState};
 
@@ -91,10 +94,12 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), RunErro
     drop(stdout);
     tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "collector started");
 
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(RunError::Serve)?;
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(state.config.header_read_timeout_secs),
+        max_header_bytes: state.config.max_header_bytes,
+        max_connections: state.config.max_connections,
+    };
+    serve_connections(listener, app(state), limits, shutdown_signal()).await;
     tracing::info!("collector stopped");
     Ok(())
 }

@@ -78,11 +78,7 @@ fn ingest_goes_through_kafka_into_clickhouse_once() {
     let config = config.display().to_string();
     let started = Instant::now();
     let (collector, line) = Running::start(&["--config", &config], &env);
-    let addr = line
-        .strip_prefix("monitor-collector listening on http://")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(addr, _)| addr.to_owned())
-        .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
+    let addr = services::listening_addr(&line);
     let (consumer, line) = Running::start(&["consume", "--config", &config], &env);
     assert!(
         line.starts_with(&format!("monitor-collector consuming {topic} into")),

@@ -94,11 +94,7 @@ impl Setup {
     fn serve(&self) -> (Running, String) {
         let config = self.config.display().to_string();
         let (running, line) = Running::start(&["--config", &config], &self.env);
-        let addr = line
-            .strip_prefix("monitor-collector listening on http://")
-            .and_then(|rest| rest.split_once(' '))
-            .map(|(addr, _)| addr.to_owned())
-            .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
+        let addr = services::listening_addr(&line);
         (running, addr)
     }
 

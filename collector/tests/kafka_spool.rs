@@ -42,11 +42,7 @@ fn collector(broker: &str, topic: &str, dir: &Path, spool_max: u64) -> (Running,
         ("MONITOR_SPOOL_MAX_BYTES", spool_max.to_string()),
     ];
     let (running, line) = Running::start(&["--config", &config.display().to_string()], &env);
-    let addr = line
-        .strip_prefix("monitor-collector listening on http://")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(addr, _)| addr.to_owned())
-        .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
+    let addr = services::listening_addr(&line);
     (running, addr, dir.join("data/spool"))
 }
 

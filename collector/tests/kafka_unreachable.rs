@@ -24,11 +24,7 @@ fn starts_and_spools_while_kafka_is_down() {
         ),
     ];
     let (running, line) = Running::start(&["--config", &config.display().to_string()], &env);
-    let addr = line
-        .strip_prefix("monitor-collector listening on http://")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(addr, _)| addr.to_owned())
-        .unwrap_or_else(|| panic!("no startup line while Kafka is down: {line:?}"));
+    let addr = services::listening_addr(&line);
 
     let body = json!({"sdk": {"name": "t", "version": "0"}, "sent_at": 1, "events": [
         {"event_id": "d".repeat(32), "type": "custom", "timestamp": 1_763_870_000_000u64, "name": "x"}

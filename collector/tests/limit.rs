@@ -38,11 +38,7 @@ fn requests_over_the_limit_get_503_and_retry_after() {
         ("MONITOR_PROJECTS", "1:limit-key".to_owned()),
     ];
     let (running, line) = Running::start(&["--config", &config.display().to_string()], &env);
-    let addr = line
-        .strip_prefix("monitor-collector listening on http://")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(addr, _)| addr.to_owned())
-        .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
+    let addr = services::listening_addr(&line);
     let body = format!(
         r#"{{"events":[{{"event_id":"{}","type":"custom","timestamp":1763870000000,"name":"x"}}]}}"#,
         "e".repeat(32)

@@ -23,6 +23,9 @@ pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig,
 /// The key that the demo page and the examples use; only configured when no project is.
 pub const DEMO_PUBLIC_KEY: &str = "demo-public-key";
 
+/// The smallest `max_header_bytes`: hyper's smallest read buffer.
+pub const MIN_HEADER_BYTES: usize = 8192;
+
 /// The DSN allows at most 18 digits, which also keeps ids inside SQLite's signed integers.
 pub const MAX_PROJECT_ID: u64 = 999_999_999_999_999_999;
 
@@ -50,6 +53,22 @@ pub struct Config {
     pub max_in_flight_requests: usize,
     /// Seconds a client has to send its whole body; a slower one gets 408.
     pub body_timeout_secs: u64,
+    /// Seconds a connection has to send a request's headers, counted from when the collector
+    /// starts waiting for them (so also the longest idle keep-alive). A client that trickles
+    /// its headers (slowloris) is disconnected then, without an answer.
+    pub header_read_timeout_secs: u64,
+    /// Largest request head (request line plus headers), in bytes; a larger one gets 431.
+    /// At least 8192, the smallest buffer the HTTP layer works with.
+    pub max_header_bytes: usize,
+    /// Connections served at once. Past it a new connection gets one 503 with `Retry-After`
+    /// (read within 2 s, then closed), so the ones already open are served as before.
+    pub max_connections: usize,
+    /// Most bytes of a refused request's body (413, 401, ...) read and thrown away before the
+    /// answer, so that the client finishes sending and reads the answer instead of seeing its
+    /// upload cut (a broken pipe). A body declared larger than this, or that keeps coming
+    /// past it, is not read: its connection is closed after the answer. A client that sends
+    /// `Expect: 100-continue` never sends a refused body at all.
+    pub max_discard_bytes: usize,
     /// Bearer token that `GET /api/{project_id}/events` requires (`MONITOR_API_TOKEN`).
     /// When unset, reading events is open to anyone who can reach the collector.
     pub api_token: Option<String>,
@@ -96,6 +115,10 @@ impl Default for Config {
             max_events_per_batch: 1000,
             max_in_flight_requests: 256,
             body_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            max_header_bytes: 32 * 1024,
+            max_connections: 1024,
+            max_discard_bytes: 32 * 1024 * 1024,
             api_token: None,
             demo_dir: PathBuf::from("demo"),
             sdk_dir: PathBuf::from("npm/monitor-sdk/dist"),
@@ -147,6 +170,17 @@ impl Config {
         }
         if self.body_timeout_secs == 0 {
             return Err(invalid("body_timeout_secs must be positive"));
+        }
+        if self.header_read_timeout_secs == 0 {
+            return Err(invalid("header_read_timeout_secs must be positive"));
+        }
+        if self.max_header_bytes < MIN_HEADER_BYTES {
+            return Err(invalid(format!(
+                "max_header_bytes must be at least {MIN_HEADER_BYTES}"
+            )));
+        }
+        if self.max_connections == 0 {
+            return Err(invalid("max_connections must be positive"));
         }
         if self.api_token.as_deref() == Some("") {
             return Err(invalid(

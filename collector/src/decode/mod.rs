@@ -22,6 +22,8 @@ pub struct Limits {
     pub max_decompressed_bytes: usize,
     pub max_events: usize,
     pub timeout: Duration,
+    /// Most bytes of a too-large body read and dropped before the 413.
+    pub max_discard_bytes: usize,
 }
 
 /// Why a body could not be turned into an envelope.
@@ -128,12 +130,14 @@ pub fn check_headers(headers: &HeaderMap, limits: &Limits) -> Result<Encoding, D
     Ok(encoding)
 }
 
-/// Reads the body, stopping as soon as it passes the limit: `Content-Length` can be absent
-/// (chunked) or wrong, so counting is the only real guard.
+/// Reads the body, keeping nothing once it passes the limit: `Content-Length` can be absent
+/// (chunked) or wrong, so counting is the only real guard. Past the limit the rest is read
+/// and dropped (up to `max_discard_bytes`, [`crate::discard`]) so the client reads the 413.
 pub async fn read_body(body: Body, limits: &Limits) -> Result<Bytes, DecodeError> {
     let limit = limits.max_body_bytes;
-    let read = async move {
-        let mut body = body;
+    let deadline = tokio::time::Instant::now() + limits.timeout;
+    let mut body = body;
+    let read = async {
         let mut buffer = BytesMut::new();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| DecodeError::Read(e.to_string()))?;
@@ -146,9 +150,14 @@ pub async fn read_body(body: Body, limits: &Limits) -> Result<Bytes, DecodeError
         }
         Ok(buffer.freeze())
     };
-    tokio::time::timeout(limits.timeout, read)
+    let result = tokio::time::timeout_at(deadline, read)
         .await
-        .map_err(|_| DecodeError::Timeout)?
+        .map_err(|_| DecodeError::Timeout)?;
+    if let Err(DecodeError::TooLarge { .. }) = result {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        crate::discard::drain(body, limits.max_discard_bytes, left).await;
+    }
+    result
 }
 
 /// Undoes `Content-Encoding`. Decompression stops one byte past the limit, so a gzip bomb

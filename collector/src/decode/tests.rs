@@ -8,6 +8,7 @@ const LIMITS: Limits = Limits {
     max_decompressed_bytes: 1000,
     max_events: 2,
     timeout: Duration::from_secs(5),
+    max_discard_bytes: 1000,
 };
 
 fn gzip(data: &[u8]) -> Bytes {

@@ -1,8 +1,9 @@
 //! `POST /api/{project_id}/events?key=...`: the ingest endpoint of docs/protocol.md.
 //!
 //! Order matters: the cheap checks that need no body (project, key, origin, headers) run
-//! first, so a refused request costs no reading; the answer is sent only after the store has
-//! committed, which is what makes a 2xx a promise of durability.
+//! first, so a refused request costs no buffering (its body is read and dropped, so that the
+//! client can read the answer); the answer is sent only after the store has committed, which
+//! is what makes a 2xx a promise of durability.
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -12,6 +13,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::decode;
+use crate::discard;
 use crate::endpoints::parse_project_id;
 use crate::error::ApiError;
 use crate::metrics::{self, RejectReason};
@@ -38,13 +40,19 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestAnswer>, ApiError> {
-    let project_id = parse_project_id(&project)?;
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    state.access.check_key(project_id, params.key.as_deref())?;
-    state
-        .access
-        .check_origin(project_id, headers.get(header::ORIGIN))?;
-
+    // Refused before a byte of the body was read: read it to its end first (bounded), so
+    // the client gets to read the answer (see `crate::discard`).
+    let project_id = match admit(&state, &project, params, &headers) {
+        Ok(project_id) => project_id,
+        Err(refusal) => {
+            discard_body(&state, &headers, body).await;
+            return Err(refusal);
+        }
+    };
+    if let Err(refusal) = decode::check_headers(&headers, &state.limits()) {
+        discard_body(&state, &headers, body).await;
+        return Err(refusal.into());
+    }
     let envelope = decode::decode(&headers, body, &state.limits()).await?;
     let (valid, rejected) = validate_batch(envelope.events);
     let accepted = valid.len();
@@ -72,4 +80,29 @@ pub async fn ingest(
         "batch ingested"
     );
     Ok(Json(IngestAnswer { accepted, rejected }))
+}
+
+/// The checks that need no body: project, key, origin.
+fn admit(
+    state: &AppState,
+    project: &str,
+    params: Result<Query<IngestParams>, QueryRejection>,
+    headers: &HeaderMap,
+) -> Result<u64, ApiError> {
+    let project_id = parse_project_id(project)?;
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    state.access.check_key(project_id, params.key.as_deref())?;
+    state
+        .access
+        .check_origin(project_id, headers.get(header::ORIGIN))?;
+    Ok(project_id)
+}
+
+/// Reads a refused request's body to its end and drops it, within `max_discard_bytes` and
+/// `body_timeout_secs`.
+pub async fn discard_body(state: &AppState, headers: &HeaderMap, body: Body) {
+    let max = state.config.max_discard_bytes;
+    if discard::worth_draining(headers, max) {
+        discard::drain(body, max, state.limits().timeout).await;
+    }
 }

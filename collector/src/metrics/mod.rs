@@ -72,6 +72,8 @@ pub struct Metrics {
     batch_rows: Histogram,
     consumer_lag: Family,
     spool_bytes: AtomicU64,
+    connections_open: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -86,6 +88,8 @@ impl Default for Metrics {
             batch_rows: Histogram::new(histogram::ROWS),
             consumer_lag: Family::new("partition"),
             spool_bytes: AtomicU64::new(0),
+            connections_open: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
         }
     }
 }
@@ -107,6 +111,21 @@ pub fn kafka_delivery_timer() -> Timer {
     Timer {
         histogram: &global().kafka_delivery,
         started: Instant::now(),
+    }
+}
+
+/// Counts one open connection in `monitor_connections_open` until the guard is dropped.
+pub fn connection_opened() -> OpenConnection {
+    global().connections_open.fetch_add(1, Ordering::Relaxed);
+    OpenConnection
+}
+
+/// See [`connection_opened`].
+pub struct OpenConnection;
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        global().connections_open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -133,6 +152,11 @@ impl Metrics {
 
     pub fn request(&self, status: u16) {
         self.requests.add(&status.to_string(), 1.0);
+    }
+
+    /// A connection over `max_connections`, answered 503 or closed.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn dead_lettered(&self, count: usize) {
@@ -213,6 +237,21 @@ impl Metrics {
         let name = "monitor_spool_bytes";
         out.header(name, "gauge", "Bytes waiting in the on-disk spool.");
         out.sample(name, None, self.spool_bytes.load(Ordering::Relaxed) as f64);
+        let name = "monitor_connections_open";
+        out.header(name, "gauge", "HTTP connections being served.");
+        out.sample(
+            name,
+            None,
+            self.connections_open.load(Ordering::Relaxed) as f64,
+        );
+        let name = "monitor_connections_refused_total";
+        out.header(
+            name,
+            "counter",
+            "Connections over max_connections, answered 503 or closed.",
+        );
+        let refused = self.connections_refused.load(Ordering::Relaxed);
+        out.sample(name, None, refused as f64);
         out.finish()
     }
 }
@@ -271,6 +310,8 @@ mod tests {
             "monitor_clickhouse_batch_rows_sum 120",
             "monitor_consumer_lag{partition=\"2\"} 5",
             "monitor_spool_bytes 0",
+            "monitor_connections_open 0",
+            "monitor_connections_refused_total 0",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

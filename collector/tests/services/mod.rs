@@ -28,6 +28,14 @@ const RUST_LOG: &str = "warn,monitor_collector::consume=info,monitor_collector::
 /// How long [`Running::start`] waits for the start-up line.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The address on the server's startup line (`monitor-collector listening on http://ADDR ...`).
+pub fn listening_addr(line: &str) -> String {
+    line.strip_prefix("monitor-collector listening on http://")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(addr, _)| addr.to_owned())
+        .unwrap_or_else(|| panic!("unexpected startup line {line:?}"))
+}
+
 pub fn reachable(addr: &str) -> bool {
     let addr = addr.parse().unwrap();
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
