@@ -5,12 +5,16 @@
 //! 1. A page calls the SDK; the SDK batches events and POSTs them to
 //!    `/api/{project_id}/events?key={public_key}` (docs/protocol.md), as `text/plain` so that
 //!    the browser needs no CORS preflight, maybe gzipped.
-//! 2. [`endpoints::ingest`] parses the project id and asks [`auth`] whether the key belongs to
-//!    that project (401 unknown key, 403 another project's key) and whether the page's
-//!    `Origin` may send to it (403). None of this reads the body.
+//! 2. [`listener`] accepts the connection under a connection cap and gives it a bounded time
+//!    to send its headers and a bounded head size (431). [`endpoints::ingest`] parses the
+//!    project id and asks [`auth`] whether the key belongs to that project (401 unknown key,
+//!    403 another project's key) and whether the page's `Origin` may send to it (403). None
+//!    of this reads the body.
 //! 3. [`decode`] checks content type and declared length, reads the body under the size limit
 //!    and a timeout (413, 408), undoes gzip under a second limit against gzip bombs, and
-//!    parses the envelope `{"sdk", "sent_at", "events": [...]}` (400 when unreadable).
+//!    parses the envelope `{"sdk", "sent_at", "events": [...]}` (400 when unreadable). A
+//!    request refused before its body was read has the rest read and dropped first
+//!    ([`discard`]), so that the client reads the answer instead of a broken pipe.
 //! 4. [`validate`] judges each event alone against the protocol; bad ones are listed with
 //!    their index and a reason naming the field, and do not sink the others.
 //! 5. The valid events go to the [`store::EventSink`] in one transaction; today that is the
@@ -29,7 +33,8 @@
 //! the batch to be fsynced in the on-disk [`spool`], which is replayed when Kafka is back.
 //! A second role of the same binary, [`consume`] (`monitor-collector consume`), reads the
 //! topic in batches, inserts them into [`clickhouse`] and commits its offsets only after the
-//! insert.
+//! insert; it watches the group's progress and re-joins when it is left idle while messages
+//! wait.
 //!
 //! Around all this, [`metrics`] counts what happened (served at `GET /metrics`) and [`ready`]
 //! says whether the backend answers (`GET /readyz`); undecodable messages go from the

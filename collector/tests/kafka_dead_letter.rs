@@ -197,22 +197,27 @@ fn undecodable_messages_go_to_the_dead_letter_topic_and_do_not_block() {
         text.contains("monitor_clickhouse_batch_rows_sum 2\n"),
         "{text}"
     );
-    // Lag comes from librdkafka's statistics, every 5 s: all caught up, on every partition.
-    let deadline = Instant::now() + Duration::from_secs(12);
-    let lag_lines = |text: &str| {
+    // The progress check reads the group's offsets every few seconds: all caught up, on
+    // every partition, with the four messages committed.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let caught_up = |text: &str| {
+        (0..3).all(|p| text.contains(&format!("monitor_consumer_lag{{partition=\"{p}\"}} 0\n")))
+    };
+    let committed_sum = |text: &str| -> f64 {
         text.lines()
-            .filter(|l| l.starts_with("monitor_consumer_lag{"))
-            .count()
+            .filter_map(|l| l.strip_prefix("monitor_consumer_committed_offset{"))
+            .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+            .sum()
     };
     let mut text = text;
-    while lag_lines(&text) < 3 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(500));
+    while !(caught_up(&text) && committed_sum(&text) == 4.0) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
         text = http(&metrics_addr, "GET /metrics", "text/plain", "").1;
     }
-    for p in 0..3 {
-        let line = format!("monitor_consumer_lag{{partition=\"{p}\"}} 0\n");
-        assert!(text.contains(&line), "{line:?} in {text}");
-    }
+    assert!(caught_up(&text), "lag 0 on every partition: {text}");
+    assert_eq!(committed_sum(&text), 4.0, "{text}");
+    let (status, ready) = http(&metrics_addr, "GET /readyz", "text/plain", "");
+    assert_eq!(status, 200, "{ready}");
 
     assert!(consumer.stop().success(), "consumer stops cleanly");
     clickhouse(&format!("DROP DATABASE IF EXISTS {db}"));

@@ -15,6 +15,10 @@ pub const CONFIG_ENV: &str = "MONITOR_CONFIG";
 /// its offset commit ([`super::ConsumerConfig::pause_after_insert`]). Environment only.
 pub const PAUSE_AFTER_INSERT_ENV: &str = "MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS";
 
+/// Fault injection for tests: committed batches after which the consumer stalls
+/// ([`super::ConsumerConfig::stall_after_batches`]). Environment only.
+pub const STALL_AFTER_BATCHES_ENV: &str = "MONITOR_CONSUMER_STALL_AFTER_BATCHES";
+
 impl Config {
     /// Loads the configuration: `file` (from `--config`) or else the file named by
     /// `MONITOR_CONFIG`, or the defaults when neither is set; then the environment overrides;
@@ -105,6 +109,17 @@ impl Config {
                     "MONITOR_CONSUMER_METRICS_LISTEN: {value:?} is not an address:port"
                 ))
             })?);
+        }
+        if let Some(value) = var("MONITOR_CONSUMER_INSTANCE_ID") {
+            self.consumer.instance_id = Some(value);
+        }
+        if let Some(value) = var(STALL_AFTER_BATCHES_ENV) {
+            let batches: u64 = value.trim().parse().map_err(|_| {
+                invalid(format!(
+                    "{STALL_AFTER_BATCHES_ENV}: {value:?} is not a number of batches"
+                ))
+            })?;
+            self.consumer.stall_after_batches = Some(batches);
         }
         if let Some(value) = var(PAUSE_AFTER_INSERT_ENV) {
             let ms: u64 = value.trim().parse().map_err(|_| {

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-pub use load::{parse_projects, CONFIG_ENV, PAUSE_AFTER_INSERT_ENV};
+pub use load::{parse_projects, CONFIG_ENV, PAUSE_AFTER_INSERT_ENV, STALL_AFTER_BATCHES_ENV};
 pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig, KafkaConfig};
 
 /// The key that the demo page and the examples use; only configured when no project is.
@@ -189,6 +189,7 @@ impl Config {
         }
         self.kafka.validate()?;
         self.clickhouse.validate()?;
+        self.consumer.validate()?;
         if self.projects.is_empty() {
             return Err(invalid("projects: at least one project is needed"));
         }

@@ -152,12 +152,26 @@ fn is_topic_byte(b: u8) -> bool {
 }
 
 /// Options of the `consume` role itself (`[consumer]`).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConsumerConfig {
-    /// Address of a small HTTP listener serving `/metrics` and `/healthz` for the consumer
-    /// (`MONITOR_CONSUMER_METRICS_LISTEN`). Unset (the default): no listener.
+    /// Address of a small HTTP listener serving `/metrics`, `/healthz` and `/readyz` for the
+    /// consumer (`MONITOR_CONSUMER_METRICS_LISTEN`). Unset (the default): no listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// The consumer's static group membership (librdkafka's `group.instance.id`,
+    /// `MONITOR_CONSUMER_INSTANCE_ID`): a consumer restarted with the same id takes its
+    /// partitions back at once instead of waiting for its predecessor's session to time out.
+    /// Unset (the default): the host name, which suits one consumer per host or container;
+    /// give each consumer on one host its own id. `""` turns static membership off.
+    pub instance_id: Option<String>,
+    /// Milliseconds the group's committed offsets may stand still while messages wait before
+    /// `/readyz` fails (so an orchestrator restarts the consumer) and `monitor_consumer_stalled`
+    /// is 1.
+    pub stall_timeout_ms: u64,
+    /// Milliseconds this consumer may receive nothing while messages wait and the group's
+    /// offsets stand still before it leaves the group and joins again with a new member
+    /// identity (it may hold no partitions, or a fetch may be stuck). 0: never.
+    pub rejoin_after_ms: u64,
     /// Fault injection for tests, from `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS` only (no TOML
     /// key, so it cannot end up in a production file by accident): after each batch's insert
     /// succeeded, the consumer waits this long before it commits the batch's offsets, so a
@@ -165,6 +179,68 @@ pub struct ConsumerConfig {
     /// 0 (the default): no pause.
     #[serde(skip)]
     pub pause_after_insert: Option<Duration>,
+    /// Fault injection for tests, from `MONITOR_CONSUMER_STALL_AFTER_BATCHES` only: after this
+    /// many committed batches the consumer throws away what it receives, uncommitted, as if
+    /// its fetches returned nothing, until it re-joins the group. Unset: never.
+    #[serde(skip)]
+    pub stall_after_batches: Option<u64>,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            metrics_listen: None,
+            instance_id: None,
+            stall_timeout_ms: 60_000,
+            rejoin_after_ms: 30_000,
+            pause_after_insert: None,
+            stall_after_batches: None,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    /// `group.instance.id`: the configured one, else the host name; `None` when off.
+    pub fn group_instance_id(&self) -> Option<String> {
+        let id = match &self.instance_id {
+            Some(id) => id.trim().to_owned(),
+            None => host_name()?,
+        };
+        (!id.is_empty()).then_some(id)
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.stall_timeout_ms == 0 {
+            return Err(invalid("consumer.stall_timeout_ms must be positive"));
+        }
+        if let Some(id) = &self.instance_id {
+            if id.len() > 249 || !id.bytes().all(is_topic_byte) {
+                return Err(invalid(format!(
+                    "consumer.instance_id: {id:?} must use only A-Z a-z 0-9 . _ - (at most 249)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// This machine's (or container's) host name, as the kernel has it.
+fn host_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())?;
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Where the `consume` role writes, and how it batches.
@@ -295,6 +371,19 @@ mod tests {
         .unwrap();
         assert_eq!(config.kafka.dead_letter_topic, "dlq");
         assert_eq!(config.consumer.metrics_listen.unwrap().port(), 9187);
+        assert_eq!(config.consumer.stall_timeout_ms, 60_000);
+        assert_eq!(config.consumer.rejoin_after_ms, 30_000);
+        assert!(
+            config.consumer.group_instance_id().is_some(),
+            "the host name"
+        );
+        let off = Config::from_toml_str("[consumer]\ninstance_id = \"\"\n").unwrap();
+        assert_eq!(off.consumer.group_instance_id(), None);
+        let own = Config::from_toml_str("[consumer]\ninstance_id = \"c-2\"\n").unwrap();
+        assert_eq!(own.consumer.group_instance_id().as_deref(), Some("c-2"));
+        let mut bad = Config::default();
+        bad.consumer.instance_id = Some("a b".to_owned());
+        assert!(bad.validate().unwrap_err().0.contains("instance_id"));
         // The fault-injection pause has no TOML key: only the environment sets it.
         assert_eq!(config.consumer.pause_after_insert, None);
         let err = Config::from_toml_str("[consumer]\npause_after_insert = 5\n").unwrap_err();

@@ -9,13 +9,17 @@
 //!
 //! The producer is idempotent with `acks=all`, like the ingest sink: the consumer commits past
 //! a bad message only after [`DeadLetters::send`] returned `Ok`, so a crash in between sends
-//! the letter again (a duplicate in the dead-letter topic) but never loses it.
+//! the letter again (a duplicate in the dead-letter topic) but never loses it. Each send is
+//! bounded by `delivery_timeout_ms`; after a failed one the producer is replaced by a fresh
+//! one, as the ingest sink does (`shared.rs` says why: tansu and bumped epochs).
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::ClientConfig;
 
 use crate::config::KafkaConfig;
 
@@ -70,20 +74,23 @@ impl DeadLetter {
 
 /// The producer of dead letters.
 pub struct DeadLetters {
-    producer: FutureProducer,
+    client: ClientConfig,
+    producer: Mutex<FutureProducer>,
     topic: String,
     timeout: Duration,
 }
 
 impl DeadLetters {
     pub fn new(config: &KafkaConfig) -> Result<DeadLetters, KafkaError> {
-        let producer = super::client_config(config)
+        let mut client = super::client_config(config);
+        client
             .set("acks", "all")
             .set("enable.idempotence", "true")
-            .set("message.timeout.ms", config.delivery_timeout_ms.to_string())
-            .create()?;
+            .set("message.timeout.ms", config.delivery_timeout_ms.to_string());
+        let producer = client.create()?;
         Ok(DeadLetters {
-            producer,
+            client,
+            producer: Mutex::new(producer),
             topic: config.dead_letter_topic.clone(),
             timeout: Duration::from_millis(config.delivery_timeout_ms + 1000),
         })
@@ -93,8 +100,36 @@ impl DeadLetters {
         &self.topic
     }
 
-    /// Produces every letter and waits until Kafka acknowledged all of them.
+    /// Produces every letter and waits until Kafka acknowledged all of them, within
+    /// `delivery_timeout_ms`; on failure the producer is replaced before the error returns.
     pub async fn send(&self, letters: &[DeadLetter]) -> Result<(), String> {
+        let producer = self
+            .producer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let result = self.send_with(&producer, letters).await;
+        if result.is_err() {
+            match self.client.create::<FutureProducer>() {
+                Ok(fresh) => {
+                    let old = std::mem::replace(
+                        &mut *self.producer.lock().unwrap_or_else(PoisonError::into_inner),
+                        fresh,
+                    );
+                    // Dropping a producer purges its queue and may wait a moment.
+                    tokio::task::block_in_place(|| drop((old, producer)));
+                }
+                Err(e) => tracing::error!(error = %e, "cannot create a new dead-letter producer"),
+            }
+        }
+        result
+    }
+
+    async fn send_with(
+        &self,
+        producer: &FutureProducer,
+        letters: &[DeadLetter],
+    ) -> Result<(), String> {
         let mut deliveries = Vec::with_capacity(letters.len());
         for letter in letters {
             let mut record = FutureRecord::<[u8], [u8]>::to(&self.topic).headers(letter.headers());
@@ -104,8 +139,7 @@ impl DeadLetters {
             if let Some(payload) = &letter.payload {
                 record = record.payload(payload.as_slice());
             }
-            let delivery = self
-                .producer
+            let delivery = producer
                 .send_result(record)
                 .map_err(|(e, _)| format!("cannot enqueue: {e}"))?;
             deliveries.push(delivery);

@@ -7,7 +7,7 @@
 //! Messages the consumer cannot read go to the dead-letter topic ([`DeadLetters`]).
 
 mod dead_letter;
-mod lag;
+mod group;
 pub mod message;
 mod replay;
 mod shared;
@@ -19,7 +19,7 @@ use rdkafka::ClientConfig;
 use crate::config::KafkaConfig;
 
 pub use dead_letter::{DeadLetter, DeadLetters};
-pub use lag::{LagContext, STATISTICS_INTERVAL_MS};
+pub use group::GroupContext;
 pub use sink::KafkaSink;
 pub use topic::ensure_topic;
 

@@ -7,6 +7,7 @@
 //! is bounded: projects come from the configuration, rejection reasons are mapped to the fixed
 //! codes of [`RejectReason`], statuses are HTTP codes, partitions are the topic's.
 
+mod consumer;
 mod exposition;
 mod family;
 mod histogram;
@@ -15,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+pub use consumer::ConsumerMetrics;
 use exposition::Writer;
 pub use exposition::CONTENT_TYPE;
 use family::Family;
@@ -70,7 +72,7 @@ pub struct Metrics {
     kafka_delivery: Histogram,
     clickhouse_insert: Histogram,
     batch_rows: Histogram,
-    consumer_lag: Family,
+    pub consumer: ConsumerMetrics,
     spool_bytes: AtomicU64,
     connections_open: AtomicU64,
     connections_refused: AtomicU64,
@@ -86,7 +88,7 @@ impl Default for Metrics {
             kafka_delivery: Histogram::new(histogram::SECONDS),
             clickhouse_insert: Histogram::new(histogram::SECONDS),
             batch_rows: Histogram::new(histogram::ROWS),
-            consumer_lag: Family::new("partition"),
+            consumer: ConsumerMetrics::default(),
             spool_bytes: AtomicU64::new(0),
             connections_open: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
@@ -169,12 +171,6 @@ impl Metrics {
         self.batch_rows.observe(rows as f64);
     }
 
-    pub fn consumer_lag(&self, topic: &str, partition: i32, lag: i64) {
-        let _ = topic; // one topic per consumer: the partition number is label enough
-        self.consumer_lag
-            .set(&partition.to_string(), lag.max(0) as f64);
-    }
-
     /// The whole registry in the text exposition format.
     pub fn render(&self) -> String {
         let mut out = Writer::default();
@@ -227,13 +223,7 @@ impl Metrics {
             out.header(name, "histogram", help);
             histogram.render(&mut out, name);
         }
-        let name = "monitor_consumer_lag";
-        out.header(
-            name,
-            "gauge",
-            "Messages behind the high watermark after the last commit.",
-        );
-        self.consumer_lag.render(&mut out, name);
+        self.consumer.render(&mut out);
         let name = "monitor_spool_bytes";
         out.header(name, "gauge", "Bytes waiting in the on-disk spool.");
         out.sample(name, None, self.spool_bytes.load(Ordering::Relaxed) as f64);
@@ -294,7 +284,7 @@ mod tests {
         metrics.request(200);
         metrics.request(200);
         metrics.clickhouse_insert(0.02, 120);
-        metrics.consumer_lag("t", 2, 5);
+        metrics.consumer.partition(2, 10, 5);
         let text = metrics.render();
         for line in [
             "# TYPE monitor_events_accepted_total counter",

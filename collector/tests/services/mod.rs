@@ -23,7 +23,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_monitor-collector");
 /// `RUST_LOG` of the binaries started by [`Running::start`]: warnings, and the consumer's
 /// start-up steps and partition assignments, so that a consumer that does not start shows
 /// what it was waiting for.
-const RUST_LOG: &str = "warn,monitor_collector::consume=info,monitor_collector::kafka::lag=info";
+const RUST_LOG: &str = "warn,monitor_collector::consume=info,monitor_collector::kafka::group=info";
 
 /// How long [`Running::start`] waits for the start-up line.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);

@@ -1,40 +1,15 @@
-//! Consumer lag from librdkafka's own statistics: every `statistics.interval.ms` it reports,
-//! per assigned partition, `consumer_lag` = high watermark − committed offset, which this
-//! context copies into the `monitor_consumer_lag{partition}` gauge. No extra requests to the
-//! brokers are made for it. The same context logs the group's partition assignments.
+//! The consumer's librdkafka context: it logs the group's partition assignments, since a
+//! consumer that joined but holds nothing is otherwise silent.
 
 use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
-use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use crate::metrics;
+/// The consumer's context: default behaviour except for rebalance logs.
+pub struct GroupContext;
 
-/// How often librdkafka reports statistics, and so how fresh the lag gauge is.
-pub const STATISTICS_INTERVAL_MS: &str = "5000";
+impl ClientContext for GroupContext {}
 
-/// The consumer's context: default behaviour except for statistics and rebalance logs.
-pub struct LagContext {
-    pub topic: String,
-}
-
-impl ClientContext for LagContext {
-    fn stats(&self, statistics: Statistics) {
-        let Some(topic) = statistics.topics.get(&self.topic) else {
-            return;
-        };
-        for (partition, stats) in &topic.partitions {
-            // -1 is librdkafka's internal "unassigned" partition; a lag of -1 means unknown
-            // (nothing committed yet, or the partition is not ours).
-            if *partition >= 0 && stats.consumer_lag >= 0 {
-                metrics::global().consumer_lag(&self.topic, *partition, stats.consumer_lag);
-            }
-        }
-    }
-}
-
-/// Logs each assignment: a consumer that joined the group but holds no partition yet (its
-/// predecessor's session has not timed out) is otherwise silent.
-impl ConsumerContext for LagContext {
+impl ConsumerContext for GroupContext {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Assign(list) => {

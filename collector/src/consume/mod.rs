@@ -10,48 +10,61 @@
 //! A message that does not decode would fail the same way on every read, so it must not hold
 //! its partition: it goes to the dead-letter topic ([`DeadLetters`]), acknowledged by Kafka
 //! before the batch's commit moves past it. With `consumer.metrics_listen` set, `/metrics`
-//! shows insert durations, batch sizes and per-partition lag.
+//! shows insert durations, batch sizes and, per partition, the group's committed offset and
+//! lag, and `/readyz` fails while the group is stalled ([`progress`]).
+//!
+//! Two things keep a consumer from sitting idle for good while messages wait, whatever the
+//! broker does with the group (docs/services.md has the tansu bug that made this happen):
+//! static membership (`group.instance.id`, `consumer.instance_id`), so that a consumer
+//! restarted after a crash takes its partitions back at once rather than joining beside its
+//! dead predecessor; and a re-join (leave the group, join again as a new member) when it has
+//! received nothing for `consumer.rejoin_after_ms` while the group's offsets stand still
+//! with messages waiting.
 //!
 //! `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS` (fault injection for tests, off by default) makes
 //! it wait between a batch's insert and its commit, so that a test can kill it exactly where
 //! ClickHouse holds rows whose offsets are not committed: the redelivery path.
+//! `MONITOR_CONSUMER_STALL_AFTER_BATCHES` makes the first member stop taking messages after
+//! that many batches, as if its fetches returned nothing, so a test can see the stall in
+//! `/readyz` and the re-join that ends it.
 
-use std::collections::BTreeMap;
+mod batch;
+mod group;
+mod listener;
+pub mod progress;
+
 use std::fmt::Display;
 use std::future::Future;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::watch;
-use tokio::time::{sleep, timeout_at};
+use tokio::time::sleep;
 
-use crate::clickhouse::{self as ch, EventRow};
-use crate::config::{Config, PAUSE_AFTER_INSERT_ENV};
-use crate::kafka::{self, message, DeadLetter, DeadLetters, LagContext};
+use crate::clickhouse as ch;
+use crate::config::{Config, PAUSE_AFTER_INSERT_ENV, STALL_AFTER_BATCHES_ENV};
+use crate::kafka::{self, DeadLetters, GroupContext};
 use crate::metrics;
 use crate::server::shutdown_signal;
 use crate::RunError;
+use batch::{next_batch, Batch, Next, Wait};
+use group::join_group;
+use listener::serve_metrics;
+use progress::{watch_progress, Progress};
 
 const FIRST_RETRY: Duration = Duration::from_millis(200);
 const MAX_RETRY: Duration = Duration::from_secs(30);
-
-/// One batch: the rows to insert, the messages for the dead-letter topic and, per partition,
-/// the offset to commit after them.
-#[derive(Default)]
-struct Batch {
-    messages: usize,
-    rows: Vec<EventRow>,
-    dead: Vec<DeadLetter>,
-    next_offsets: BTreeMap<(String, i32), i64>,
-}
 
 /// Longest wait for ClickHouse's migrations at start-up. The client has no timeout of its
 /// own, and a server that accepts connections but does not answer would otherwise keep the
 /// consumer from starting, silently, for ever.
 const MIGRATE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Longest wait for the group coordinator to confirm an offset commit.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs the consumer until SIGTERM or ctrl-c.
 pub async fn consume(config: Config) -> Result<(), RunError> {
@@ -79,33 +92,14 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
         .await
         .map_err(|e| RunError::Kafka(format!("checking the topics on {brokers}: {e}")))?;
 
-    let context = LagContext {
-        topic: config.kafka.topic.clone(),
-    };
-    let consumer: StreamConsumer<LagContext> = kafka::client_config(&config.kafka)
-        .set("group.id", &config.kafka.consumer_group)
-        .set(
-            "session.timeout.ms",
-            config.kafka.session_timeout_ms.to_string(),
-        )
-        .set(
-            "heartbeat.interval.ms",
-            config.kafka.heartbeat_interval_ms().to_string(),
-        )
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("statistics.interval.ms", kafka::STATISTICS_INTERVAL_MS)
-        .create_with_context(context)
-        .map_err(RunError::kafka)?;
-    consumer
-        .subscribe(&[&config.kafka.topic])
-        .map_err(RunError::kafka)?;
-    tracing::info!(group = %config.kafka.consumer_group, session_timeout_ms =
-        config.kafka.session_timeout_ms, "subscribed; partitions come with the group's assignment");
     let dead_letters = DeadLetters::new(&config.kafka).map_err(RunError::kafka)?;
     let client = ch::client(&config.clickhouse);
+    let progress = Arc::new(Mutex::new(Progress::new(Duration::from_millis(
+        config.consumer.stall_timeout_ms,
+    ))));
+    watch_progress(&config, progress.clone())?;
     if let Some(addr) = config.consumer.metrics_listen {
-        serve_metrics(addr).await?;
+        serve_metrics(addr, progress.clone()).await?;
     }
 
     let (stop_tx, stop) = watch::channel(false);
@@ -113,6 +107,7 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
+    let mut member = join_group(&config, 0)?;
     announce(&config);
 
     let max_rows = config.clickhouse.batch_rows;
@@ -126,10 +121,50 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
             pause.as_millis()
         );
     }
+    let rejoin_after = Duration::from_millis(config.consumer.rejoin_after_ms);
+    let should_rejoin = |idle: Duration| {
+        let progress = progress.lock().unwrap_or_else(PoisonError::into_inner);
+        rejoin_after > Duration::ZERO
+            && idle >= rejoin_after
+            && progress
+                .stalled_for(Instant::now())
+                .is_some_and(|still| still >= rejoin_after)
+    };
+    let mut committed_batches = 0u64;
+    let mut idle_since = Instant::now();
     loop {
-        let batch = tokio::select! {
-            batch = next_batch(&consumer, max_rows, max_wait) => batch,
+        // Fault injection (tests only): the first member stops taking messages.
+        let discard = member.generation == 0
+            && config
+                .consumer
+                .stall_after_batches
+                .is_some_and(|after| committed_batches >= after);
+        let wait = Wait {
+            idle_since: &mut idle_since,
+            discard,
+            should_rejoin: &should_rejoin,
+        };
+        let next = tokio::select! {
+            next = next_batch(&member.consumer, max_rows, max_wait, wait) => next,
             () = stopped(stop.clone()) => break,
+        };
+        let batch = match next {
+            Next::Batch(batch) => batch,
+            Next::Rejoin => {
+                metrics::global().consumer.rejoined();
+                let generation = member.generation + 1;
+                tracing::warn!(
+                    idle_s = idle_since.elapsed().as_secs(),
+                    generation,
+                    "received nothing while the group's offsets stand still with messages \
+                     waiting: leaving the group and joining again"
+                );
+                // Leaving (and its LeaveGroup request) blocks for a moment.
+                tokio::task::block_in_place(|| drop(member));
+                member = join_group(&config, generation)?;
+                idle_since = Instant::now();
+                continue;
+            }
         };
         // Either step stopping means the batch stays uncommitted and is read again next time.
         if !batch.dead.is_empty() {
@@ -172,24 +207,18 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
                 () = stopped(stop.clone()) => break,
             }
         }
-        commit(&consumer, &batch);
-    }
-    tracing::info!("consumer stopped");
-    Ok(())
-}
-
-/// Binds `addr` and serves `/metrics` and `/healthz` in the background.
-async fn serve_metrics(addr: std::net::SocketAddr) -> Result<(), RunError> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| RunError::Bind(addr.to_string(), e))?;
-    let bound = listener.local_addr().map_err(RunError::Serve)?;
-    tracing::info!(addr = %bound, "consumer metrics listening");
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, crate::endpoints::metrics::router()).await {
-            tracing::error!(error = %e, "consumer metrics listener failed");
+        commit(&member.consumer, &batch).await;
+        committed_batches += 1;
+        if config.consumer.stall_after_batches == Some(committed_batches) && member.generation == 0
+        {
+            tracing::warn!(
+                "fault injection: {STALL_AFTER_BATCHES_ENV} reached; this member now throws \
+                 away what it receives, uncommitted, until it re-joins"
+            );
         }
-    });
+    }
+    tokio::task::block_in_place(|| drop(member));
+    tracing::info!("consumer stopped");
     Ok(())
 }
 
@@ -206,59 +235,6 @@ fn announce(config: &Config) {
 
 async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
-}
-
-/// Waits for a first message, then gathers more until the batch is full or its time is up.
-async fn next_batch<C: rdkafka::consumer::ConsumerContext + 'static>(
-    consumer: &StreamConsumer<C>,
-    max_rows: usize,
-    max_wait: Duration,
-) -> Batch {
-    let mut batch = Batch::default();
-    loop {
-        match consumer.recv().await {
-            Ok(m) => {
-                add(&mut batch, &m);
-                break;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "kafka receive failed");
-                sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
-    let deadline = tokio::time::Instant::now() + max_wait;
-    while batch.messages < max_rows {
-        match timeout_at(deadline, consumer.recv()).await {
-            Ok(Ok(m)) => add(&mut batch, &m),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "kafka receive failed");
-                break;
-            }
-            Err(_) => break,
-        }
-    }
-    batch
-}
-
-fn add(batch: &mut Batch, m: &impl Message) {
-    batch.messages += 1;
-    batch
-        .next_offsets
-        .insert((m.topic().to_owned(), m.partition()), m.offset() + 1);
-    match message::decode(m.payload().unwrap_or_default()) {
-        Ok(event) => batch.rows.push(EventRow::from_message(&event)),
-        // A message that cannot be read now never will be: dead-letter it, then move on.
-        Err(reason) => {
-            tracing::warn!(
-                partition = m.partition(),
-                offset = m.offset(),
-                %reason,
-                "message does not decode; dead-lettering it"
-            );
-            batch.dead.push(DeadLetter::new(m, &reason));
-        }
-    }
 }
 
 /// Retries `attempt` with backoff until it succeeds (`true`) or a stop is asked for (`false`).
@@ -282,21 +258,33 @@ where
     }
 }
 
-/// Commits the offsets after the batch. A failed commit (a rebalance took the partition)
-/// only means those messages are read again, and their rows deduplicated.
-fn commit<C: rdkafka::consumer::ConsumerContext + 'static>(
-    consumer: &StreamConsumer<C>,
-    batch: &Batch,
-) {
+/// Commits the offsets after the batch and waits for the coordinator's answer, at most
+/// [`COMMIT_TIMEOUT`]. A commit that fails, times out or is lost (a crash, a rebalance that
+/// took the partition) only means those messages are read again, and their rows
+/// deduplicated; the next batch's commit covers the same partitions.
+async fn commit(consumer: &Arc<StreamConsumer<GroupContext>>, batch: &Batch) {
     let mut offsets = TopicPartitionList::new();
     for ((topic, partition), next) in &batch.next_offsets {
         if let Err(e) = offsets.add_partition_offset(topic, *partition, Offset::Offset(*next)) {
             tracing::warn!(error = %e, "cannot list offset");
         }
     }
-    // The synchronous commit blocks briefly; keep it off the other tasks' way.
-    let result = tokio::task::block_in_place(|| consumer.commit(&offsets, CommitMode::Sync));
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "offset commit failed; the batch will be read again");
-    }
+    let consumer = consumer.clone();
+    // The synchronous commit blocks its thread; the timeout bounds our wait, not librdkafka's.
+    let committing =
+        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync));
+    let failure = match tokio::time::timeout(COMMIT_TIMEOUT, committing).await {
+        Ok(Ok(Ok(()))) => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            metrics::global().consumer.committed_at(now);
+            return;
+        }
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {COMMIT_TIMEOUT:?}"),
+    };
+    metrics::global().consumer.commit_failed();
+    tracing::warn!(error = %failure, "offset commit failed; the batch will be read again");
 }
