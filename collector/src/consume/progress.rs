@@ -248,7 +248,7 @@ mod tests {
             "{reason}"
         );
         // A commit anywhere in the group is progress.
-        progress.record(Ok(&at(&[(5, 12), (3, 4)])), s(11));
+        progress.record(Ok(&at(&[(5, 12), (4, 4)])), s(11));
         assert!(progress.readiness(s(11)).is_ok());
         assert_eq!(progress.stalled_for(s(11)), Some(Duration::ZERO));
     }
