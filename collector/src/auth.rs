@@ -1,9 +1,12 @@
 //! Who may send and who may read: public keys per project, allowed page origins, and the
-//! optional bearer token of the read API.
+//! bearer token of the query API.
 //!
 //! The public key is not a secret (it ships in every page), so it only routes events to the
 //! right project and stops accidental cross-project sends; the origin list is what keeps other
-//! sites' pages out, and the api token is what guards the stored data.
+//! sites' pages out, and the api token is what guards the stored data. Reads are closed
+//! unless a token is configured: an operator who forgot it gets a refusal, not an open
+//! database. The one exception is a collector that listens on loopback only and was told so
+//! explicitly (`api_open_on_loopback`), which is what the demo runs with.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -27,6 +30,8 @@ pub enum AuthError {
     OriginNotAllowed { origin: String },
     /// The read API needs `Authorization: Bearer <token>` and got none or a wrong one.
     BadToken,
+    /// No api token is configured, so no request may read (and none could authenticate).
+    ReadsDisabled,
 }
 
 impl fmt::Display for AuthError {
@@ -47,18 +52,34 @@ impl fmt::Display for AuthError {
                     "missing or wrong api token: send Authorization: Bearer <token>"
                 )
             }
+            AuthError::ReadsDisabled => write!(
+                f,
+                "reads are disabled: the collector has no api_token (MONITOR_API_TOKEN) \
+                 configured; on a loopback listener api_open_on_loopback opens them"
+            ),
         }
     }
 }
 
 impl std::error::Error for AuthError {}
 
+/// Who may use the query API.
+#[derive(Debug, PartialEq)]
+enum ReadAccess {
+    /// Requests must carry `Authorization: Bearer <token>`.
+    Token(String),
+    /// No token needed: the listener is loopback-only and the operator opted in.
+    OpenOnLoopback,
+    /// No token configured: every read is refused.
+    Closed,
+}
+
 /// The access rules, indexed once at startup so a request costs two hash lookups.
 #[derive(Debug)]
 pub struct Access {
     project_of_key: HashMap<String, u64>,
     origins: HashMap<u64, Vec<String>>,
-    api_token: Option<String>,
+    reads: ReadAccess,
 }
 
 impl Access {
@@ -71,10 +92,19 @@ impl Access {
             }
             origins.insert(project.id, project.allowed_origins.clone());
         }
+        let reads = match &config.api_token {
+            Some(token) => ReadAccess::Token(token.clone()),
+            // Checked again here, not only in `Config::validate`, because this is what stands
+            // between the network and the data.
+            None if config.api_open_on_loopback && config.listen.ip().is_loopback() => {
+                ReadAccess::OpenOnLoopback
+            }
+            None => ReadAccess::Closed,
+        };
         Access {
             project_of_key,
             origins,
-            api_token: config.api_token.clone(),
+            reads,
         }
     }
 
@@ -120,10 +150,13 @@ impl Access {
         }
     }
 
-    /// Checks the read API's bearer token, when one is configured.
+    /// Checks a query API request: the bearer token when one is configured; refused when
+    /// none is, unless the loopback opt-in applies.
     pub fn check_token(&self, authorization: Option<&HeaderValue>) -> Result<(), AuthError> {
-        let Some(expected) = &self.api_token else {
-            return Ok(());
+        let expected = match &self.reads {
+            ReadAccess::Token(token) => token,
+            ReadAccess::OpenOnLoopback => return Ok(()),
+            ReadAccess::Closed => return Err(AuthError::ReadsDisabled),
         };
         let given = authorization
             .and_then(|v| v.to_str().ok())
@@ -217,7 +250,35 @@ mod tests {
             Err(AuthError::BadToken)
         );
         assert_eq!(access.check_token(None), Err(AuthError::BadToken));
-        let open = Access::from_config(&Config::default());
+    }
+
+    #[test]
+    fn without_a_token_reads_are_closed_unless_opened_on_loopback() {
+        let closed = Access::from_config(&Config::default());
+        assert_eq!(closed.check_token(None), Err(AuthError::ReadsDisabled));
+        let header = HeaderValue::from_static("Bearer anything");
+        assert_eq!(
+            closed.check_token(Some(&header)),
+            Err(AuthError::ReadsDisabled)
+        );
+        let open = Access::from_config(&Config {
+            api_open_on_loopback: true,
+            ..Config::default()
+        });
         assert_eq!(open.check_token(None), Ok(()));
+        // Not loopback: the switch is ignored even if validation was skipped.
+        let public = Access::from_config(&Config {
+            api_open_on_loopback: true,
+            listen: "0.0.0.0:8787".parse().unwrap(),
+            ..Config::default()
+        });
+        assert_eq!(public.check_token(None), Err(AuthError::ReadsDisabled));
+        // A token, once configured, is required on loopback too.
+        let both = Access::from_config(&Config {
+            api_open_on_loopback: true,
+            api_token: Some("t".into()),
+            ..Config::default()
+        });
+        assert_eq!(both.check_token(None), Err(AuthError::BadToken));
     }
 }

@@ -50,9 +50,11 @@ impl ApiError {
             ApiError::Auth(AuthError::MissingKey | AuthError::UnknownKey | AuthError::BadToken) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Auth(AuthError::WrongProject { .. } | AuthError::OriginNotAllowed { .. }) => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::Auth(
+                AuthError::WrongProject { .. }
+                | AuthError::OriginNotAllowed { .. }
+                | AuthError::ReadsDisabled,
+            ) => StatusCode::FORBIDDEN,
             ApiError::Auth(AuthError::UnknownProject { .. }) => StatusCode::NOT_FOUND,
             ApiError::Decode(e) => match e {
                 DecodeError::UnsupportedMediaType(_) | DecodeError::UnsupportedEncoding(_) => {
@@ -86,6 +88,12 @@ impl IntoResponse for ApiError {
             tracing::debug!(%status, error = %self, "request refused");
         }
         let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
+        if matches!(self, ApiError::Auth(AuthError::BadToken)) {
+            // RFC 6750: a 401 names the scheme the client should use.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

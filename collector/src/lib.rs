@@ -26,7 +26,7 @@
 //!    SDK can read the answer, errors included. [`error`] is where every failure became a
 //!    status and a `{"error": "..."}` body.
 //! 7. Later, `GET /api/{project_id}/events` ([`endpoints::events`]) reads them back, newest
-//!    first, each as sent plus `received_at`, behind the optional api token.
+//!    first, each as sent plus `received_at`, behind the api token ([`auth`]).
 //!
 //! In Kafka mode (brokers configured) step 5 hands the batch to [`kafka::KafkaSink`] instead,
 //! and the answer waits for every broker acknowledgement, or, when Kafka is down or slow, for

@@ -61,6 +61,8 @@ fn starts_prints_its_address_serves_and_stops_on_sigterm() {
         .env("MONITOR_LISTEN", "127.0.0.1:0")
         .env("MONITOR_DATA_DIR", dir.path())
         .env("MONITOR_PROJECTS", "1:e2e-key")
+        // Loopback listener: the demo's opt-in opens reads without a token.
+        .env("MONITOR_API_OPEN_ON_LOOPBACK", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -104,6 +104,7 @@ async fn the_read_endpoint_has_cors_too() {
     let app = TestApp::new();
     let request = Request::get("/api/1/events")
         .header("origin", ALLOWED_ORIGIN)
+        .header("authorization", format!("Bearer {API_TOKEN}"))
         .body(Body::empty())
         .unwrap();
     let answer = app.send(request).await;

@@ -236,7 +236,7 @@ async fn duplicate_events_count_as_accepted_but_are_stored_once() {
     );
     // The same id in another project is another event.
     assert_eq!(app.ingest(2, KEY_TWO, &body).await.body["accepted"], 2);
-    let other = app.send(get("/api/2/events")).await.body;
+    let other = app.send(get_authed("/api/2/events")).await.body;
     assert_eq!(other["events"].as_array().unwrap().len(), 1);
 }
 

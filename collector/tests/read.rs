@@ -96,17 +96,19 @@ async fn newest_first_with_type_filter_and_limit() {
         .error(400)
         .contains("explosion"));
     assert!(app
-        .send(get("/api/3/events"))
+        .send(get_authed("/api/3/events"))
         .await
         .error(404)
         .contains("project 3"));
 }
 
 #[tokio::test]
-async fn api_token_guards_reads_when_configured() {
+async fn api_token_guards_reads() {
     let app = TestApp::with(|config| config.api_token = Some("s3cret".into()));
     app.ingest(1, KEY_ONE, &batch(vec![custom(1, "a")])).await;
-    assert!(app.read("").await.error(401).contains("token"));
+    let refused = app.send(get("/api/1/events")).await;
+    assert!(refused.error(401).contains("token"));
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
     let with = |token: &str| {
         Request::get("/api/1/events")
             .header("authorization", format!("Bearer {token}"))
@@ -114,6 +116,8 @@ async fn api_token_guards_reads_when_configured() {
             .unwrap()
     };
     app.send(with("wrong")).await.error(401);
+    // The public ingest key is not a read credential.
+    app.send(with(KEY_ONE)).await.error(401);
     let answer = app.send(with("s3cret")).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body["events"].as_array().unwrap().len(), 1);
@@ -124,6 +128,32 @@ async fn api_token_guards_reads_when_configured() {
             .status,
         200
     );
+}
+
+#[tokio::test]
+async fn without_a_token_reads_are_refused_unless_opened_on_loopback() {
+    let closed = TestApp::with(|config| config.api_token = None);
+    closed
+        .ingest(1, KEY_ONE, &batch(vec![custom(1, "a")]))
+        .await;
+    let reason = closed.send(get("/api/1/events")).await.error(403);
+    assert!(reason.contains("api_token"), "{reason}");
+    // Ingest still works: only reading needs the token.
+    assert_eq!(
+        closed
+            .ingest(1, KEY_ONE, &batch(vec![custom(2, "b")]))
+            .await
+            .status,
+        200
+    );
+
+    let open = TestApp::with(|config| {
+        config.api_token = None;
+        config.api_open_on_loopback = true;
+    });
+    open.ingest(1, KEY_ONE, &batch(vec![custom(1, "a")])).await;
+    let answer = open.send(get("/api/1/events")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
 #[tokio::test]

@@ -77,6 +77,9 @@ impl Config {
         if let Some(value) = var("MONITOR_API_TOKEN") {
             self.api_token = Some(value);
         }
+        if let Some(value) = var("MONITOR_API_OPEN_ON_LOOPBACK") {
+            self.api_open_on_loopback = parse_flag("MONITOR_API_OPEN_ON_LOOPBACK", &value)?;
+        }
         if let Some(value) = var("MONITOR_DEMO_DIR") {
             self.demo_dir = PathBuf::from(value);
         }
@@ -163,6 +166,17 @@ pub fn parse_projects(value: &str) -> Result<Vec<ProjectConfig>, ConfigError> {
         }
     }
     Ok(projects)
+}
+
+/// `1`/`true` or `0`/`false`, as a shell script would write a switch.
+fn parse_flag(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(invalid(format!(
+            "{name}: {value:?} is not 1/true or 0/false"
+        ))),
+    }
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -302,6 +316,13 @@ mod tests {
         assert!(load(&[(PAUSE_AFTER_INSERT_ENV, "5s")]).contains(PAUSE_AFTER_INSERT_ENV));
         assert!(load(&[("MONITOR_SPOOL_MAX_BYTES", "0")]).contains("spool_max_bytes"));
         assert!(load(&[("MONITOR_PROJECTS", "0:abc")]).contains("positive"));
+        assert!(load(&[("MONITOR_API_OPEN_ON_LOOPBACK", "maybe")])
+            .contains("MONITOR_API_OPEN_ON_LOOPBACK"));
+        assert!(load(&[
+            ("MONITOR_API_OPEN_ON_LOOPBACK", "1"),
+            ("MONITOR_LISTEN", "0.0.0.0:8787")
+        ])
+        .contains("loopback"));
         assert!(load(&[("MONITOR_PROJECTS", "1:a b")]).contains("key"));
         assert!(load(&[("MONITOR_CONFIG", "/nonexistent/collector.toml")]).contains("cannot read"));
     }
@@ -320,6 +341,16 @@ mod tests {
             pause(&[(PAUSE_AFTER_INSERT_ENV, "1500")]),
             Some(Duration::from_millis(1500))
         );
+    }
+
+    #[test]
+    fn the_loopback_switch_comes_from_the_environment_too() {
+        let open = |value: &str| {
+            Config::load(None, env(&[("MONITOR_API_OPEN_ON_LOOPBACK", value)]))
+                .unwrap()
+                .api_open_on_loopback
+        };
+        assert!(open("1") && open("true") && !open("0") && !open("false"));
     }
 
     #[test]

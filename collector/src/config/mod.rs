@@ -69,9 +69,15 @@ pub struct Config {
     /// past it, is not read: its connection is closed after the answer. A client that sends
     /// `Expect: 100-continue` never sends a refused body at all.
     pub max_discard_bytes: usize,
-    /// Bearer token that `GET /api/{project_id}/events` requires (`MONITOR_API_TOKEN`).
-    /// When unset, reading events is open to anyone who can reach the collector.
+    /// Secret bearer token that every read of the query API (`GET /api/{project_id}/...`,
+    /// issue status changes) requires (`MONITOR_API_TOKEN`). Never the public ingest key.
+    /// When unset, reads are refused (403), unless `api_open_on_loopback` opens them.
     pub api_token: Option<String>,
+    /// Opens the query API without a token, for the demo on one's own machine
+    /// (`MONITOR_API_OPEN_ON_LOOPBACK=1`). Only allowed when `listen` is a loopback address
+    /// (127.0.0.0/8, ::1), so nothing on the network can read; a configured `api_token` is
+    /// still required when set.
+    pub api_open_on_loopback: bool,
     /// Directory served at `/demo/` (`MONITOR_DEMO_DIR`).
     pub demo_dir: PathBuf,
     /// Directory served at `/sdk/`, normally the npm package's build output (`MONITOR_SDK_DIR`).
@@ -120,6 +126,7 @@ impl Default for Config {
             max_connections: 1024,
             max_discard_bytes: 32 * 1024 * 1024,
             api_token: None,
+            api_open_on_loopback: false,
             demo_dir: PathBuf::from("demo"),
             sdk_dir: PathBuf::from("npm/monitor-sdk/dist"),
             projects: vec![ProjectConfig {
@@ -186,6 +193,12 @@ impl Config {
             return Err(invalid(
                 "api_token must not be empty (leave it out to disable)",
             ));
+        }
+        if self.api_open_on_loopback && !self.listen.ip().is_loopback() {
+            return Err(invalid(format!(
+                "api_open_on_loopback is only allowed on a loopback listen address, not {}",
+                self.listen
+            )));
         }
         self.kafka.validate()?;
         self.clickhouse.validate()?;
@@ -317,5 +330,24 @@ mod tests {
             ..Config::default()
         };
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn the_open_api_is_only_allowed_on_loopback() {
+        let open = |listen: &str| {
+            Config {
+                listen: listen.parse().unwrap(),
+                api_open_on_loopback: true,
+                ..Config::default()
+            }
+            .validate()
+        };
+        assert_eq!(open("127.0.0.1:0"), Ok(()));
+        assert_eq!(open("127.3.4.5:8787"), Ok(()));
+        assert_eq!(open("[::1]:8787"), Ok(()));
+        for public in ["0.0.0.0:8787", "192.168.1.2:8787", "[::]:8787"] {
+            let error = open(public).unwrap_err();
+            assert!(error.0.contains("api_open_on_loopback"), "{error}");
+        }
     }
 }

@@ -18,6 +18,8 @@ use tower::ServiceExt;
 pub const KEY_ONE: &str = "key-one";
 pub const KEY_TWO: &str = "key-two";
 pub const ALLOWED_ORIGIN: &str = "http://allowed.example";
+/// The query API's secret token in [`test_config`].
+pub const API_TOKEN: &str = "test-api-token";
 
 pub struct TestApp {
     pub dir: TempDir,
@@ -34,6 +36,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         max_body_bytes: 64 * 1024,
         max_decompressed_bytes: 256 * 1024,
         max_events_per_batch: 50,
+        api_token: Some(API_TOKEN.into()),
         projects: vec![
             ProjectConfig {
                 id: 1,
@@ -102,8 +105,10 @@ impl TestApp {
         .await
     }
 
+    /// `GET /api/1/events{query}` with the api token.
     pub async fn read(&self, query: &str) -> Answer {
-        self.send(get(&format!("/api/1/events{query}"))).await
+        self.send(get_authed(&format!("/api/1/events{query}")))
+            .await
     }
 }
 
@@ -142,6 +147,15 @@ pub fn post_bare(project: u64, key: &str) -> axum::http::request::Builder {
 
 pub fn get(uri: &str) -> Request<Body> {
     Request::builder().uri(uri).body(Body::empty()).unwrap()
+}
+
+/// A GET of the query API with `Authorization: Bearer {API_TOKEN}`.
+pub fn get_authed(uri: &str) -> Request<Body> {
+    Request::builder()
+        .uri(uri)
+        .header("authorization", format!("Bearer {API_TOKEN}"))
+        .body(Body::empty())
+        .unwrap()
 }
 
 pub fn event_id(n: u32) -> String {

@@ -26,12 +26,22 @@ export function startConsumer(env) {
   };
 }
 
+/** The query API's token of the collectors started here (reads need one). */
+export const API_TOKEN = 'e2e-api-token';
+
 export async function startCollector(env = {}) {
   const bin = collectorBin();
   const dataDir = mkdtempSync(join(tmpdir(), 'monitor-e2e-data-'));
   const child = spawn(bin, [], {
     cwd: repoDir,
-    env: { ...process.env, MONITOR_LISTEN: '127.0.0.1:0', MONITOR_DATA_DIR: dataDir, RUST_LOG: 'warn', ...env },
+    env: {
+      ...process.env,
+      MONITOR_LISTEN: '127.0.0.1:0',
+      MONITOR_DATA_DIR: dataDir,
+      MONITOR_API_TOKEN: API_TOKEN,
+      RUST_LOG: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -50,7 +60,9 @@ export async function startCollector(env = {}) {
     url,
     dataDir,
     async events(projectId = 1) {
-      const res = await fetch(`${url}/api/${projectId}/events?limit=1000`);
+      const res = await fetch(`${url}/api/${projectId}/events?limit=1000`, {
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+      });
       if (!res.ok) throw new Error(`GET events: ${res.status} ${await res.text()}`);
       return (await res.json()).events;
     },
