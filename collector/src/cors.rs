@@ -6,6 +6,8 @@
 //! every answer of an API route, errors included, so that handlers never think about it.
 //! The allowed origins are per project, which is why a generic CORS layer does not fit.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -22,16 +24,17 @@ const PREFLIGHT_MAX_AGE_SECS: u32 = 7200;
 /// URL. Applied with `route_layer`, so the path parameter is already known.
 pub async fn decorate(
     State(state): State<AppState>,
-    Path(project): Path<String>,
+    Path(path): Path<HashMap<String, String>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let project = project_of(&path);
     let origin = request.headers().get(header::ORIGIN).cloned();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     // The answer differs by origin, so caches must not hand one origin's answer to another.
     headers.append(header::VARY, HeaderValue::from_static("origin"));
-    let (Some(origin), Ok(project_id)) = (origin, parse_project_id(&project)) else {
+    let (Some(origin), Ok(project_id)) = (origin, parse_project_id(project)) else {
         return response;
     };
     let allowed = origin
@@ -47,21 +50,29 @@ pub async fn decorate(
     response
 }
 
+/// The `{project_id}` segment of an API route (routes may have more segments).
+fn project_of(path: &HashMap<String, String>) -> &str {
+    path.get("project_id").map_or("", String::as_str)
+}
+
 /// Answers `OPTIONS` on an API route. Needed when a page sends `application/json`, a
 /// `Content-Encoding`, or reads events with an `Authorization` header.
 pub async fn preflight(
     State(state): State<AppState>,
-    Path(project): Path<String>,
+    Path(path): Path<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let project_id = parse_project_id(&project)?;
+    let project_id = parse_project_id(project_of(&path))?;
     state
         .access
         .check_origin(project_id, headers.get(header::ORIGIN))?;
     Ok((
         StatusCode::NO_CONTENT,
         [
-            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"),
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                "GET, POST, PATCH, OPTIONS",
+            ),
             (
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 "content-type, content-encoding, authorization",

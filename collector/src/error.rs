@@ -24,9 +24,13 @@ pub enum ApiError {
     Auth(AuthError),
     Decode(DecodeError),
     Store(StoreError),
+    /// The query API's store could not answer.
+    Read(StoreError),
     /// A malformed URL part or query parameter; the message says which.
     BadRequest(String),
     NotFound,
+    /// A well-formed request for something that does not exist (an event, an issue).
+    NoSuch(String),
     MethodNotAllowed,
 }
 
@@ -37,8 +41,10 @@ impl fmt::Display for ApiError {
             ApiError::Decode(e) => e.fmt(f),
             // The details are logged, not sent: they describe the server, not the request.
             ApiError::Store(_) => write!(f, "cannot store events right now, retry later"),
+            ApiError::Read(_) => write!(f, "cannot read events right now, retry later"),
             ApiError::BadRequest(message) => f.write_str(message),
             ApiError::NotFound => write!(f, "not found"),
+            ApiError::NoSuch(message) => f.write_str(message),
             ApiError::MethodNotAllowed => write!(f, "method not allowed"),
         }
     }
@@ -71,9 +77,9 @@ impl ApiError {
                 | DecodeError::NoEvents
                 | DecodeError::EventsNotAnArray => StatusCode::BAD_REQUEST,
             },
-            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(_) | ApiError::Read(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoSuch(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
@@ -84,6 +90,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         if let ApiError::Store(e) = &self {
             tracing::error!(error = %e, "store failed");
+        } else if let ApiError::Read(e) = &self {
+            tracing::warn!(error = %e, "query failed");
         } else {
             tracing::debug!(%status, error = %self, "request refused");
         }

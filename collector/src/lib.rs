@@ -25,10 +25,14 @@
 //! 6. On the way out, [`cors`] adds `Access-Control-Allow-Origin` for allowed origins, so the
 //!    SDK can read the answer, errors included. [`error`] is where every failure became a
 //!    status and a `{"error": "..."}` body.
-//! 7. Later, `GET /api/{project_id}/events` ([`endpoints::events`]) reads them back, newest
-//!    first, each as sent plus `received_at`, behind the api token ([`auth`]).
+//! 7. Later, the query API reads them back behind the api token ([`auth`]): event search
+//!    and lookup ([`endpoints::events`]), the overview ([`endpoints::overview`]). Each
+//!    endpoint parses its parameters ([`endpoints::params`]) and asks [`query`], which
+//!    composes its answer from the few primitives of [`query::QueryStore`]; the columns
+//!    those group by were computed once at write time ([`facts`]).
 //!
-//! In Kafka mode (brokers configured) step 5 hands the batch to [`kafka::KafkaSink`] instead,
+//! In Kafka mode (brokers configured) step 5 hands the batch to [`kafka::KafkaSink`] instead
+//! (and step 7 reads ClickHouse, [`clickhouse::ClickHouseStore`]),
 //! and the answer waits for every broker acknowledgement, or, when Kafka is down or slow, for
 //! the batch to be fsynced in the on-disk [`spool`], which is replayed when Kafka is back.
 //! A second role of the same binary, [`consume`] (`monitor-collector consume`), reads the
@@ -52,9 +56,11 @@ pub mod decode;
 pub mod discard;
 pub mod endpoints;
 pub mod error;
+pub mod facts;
 pub mod kafka;
 pub mod listener;
 pub mod metrics;
+pub mod query;
 pub mod ready;
 mod server;
 pub mod spool;
@@ -64,16 +70,17 @@ pub mod validate;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
-use crate::endpoints::{cors_free_routes, events, ingest};
+use crate::endpoints::{cors_free_routes, events, ingest, overview};
+use crate::query::QueryStore;
 use crate::ready::ReadyCheck;
-use crate::store::{EventReader, EventSink, SqliteStore, StoreError};
+use crate::store::{EventSink, SqliteStore, StoreError};
 
 pub use server::{run, serve, RunError};
 
@@ -83,7 +90,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub access: Arc<Access>,
     pub sink: Arc<dyn EventSink>,
-    pub reader: Arc<dyn EventReader>,
+    pub reader: Arc<dyn QueryStore>,
     /// What `GET /readyz` asks; chosen by the mode ([`ready::for_config`]).
     pub ready: Arc<dyn ReadyCheck>,
 }
@@ -95,7 +102,7 @@ impl AppState {
         Ok(AppState::new(config, store.clone(), store))
     }
 
-    pub fn new(config: Config, sink: Arc<dyn EventSink>, reader: Arc<dyn EventReader>) -> AppState {
+    pub fn new(config: Config, sink: Arc<dyn EventSink>, reader: Arc<dyn QueryStore>) -> AppState {
         AppState {
             access: Arc::new(Access::from_config(&config)),
             ready: ready::for_config(&config, reader.clone()),
@@ -114,6 +121,15 @@ impl AppState {
             max_discard_bytes: self.config.max_discard_bytes,
         }
     }
+}
+
+/// A query API route: its GET handler, CORS preflight, JSON 405 for other methods.
+fn query_route(
+    handler: axum::routing::MethodRouter<AppState>,
+) -> axum::routing::MethodRouter<AppState> {
+    handler
+        .options(cors::preflight)
+        .fallback(endpoints::method_not_allowed)
 }
 
 /// The whole HTTP surface.
@@ -137,8 +153,23 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             cors::decorate,
         ));
+    // The query API: not under the ingest permits, so that reads cannot starve ingest.
+    let query = Router::new()
+        .route(
+            "/api/{project_id}/events/{event_id}",
+            query_route(get(events::one)),
+        )
+        .route(
+            "/api/{project_id}/overview",
+            query_route(get(overview::read)),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::decorate,
+        ));
     Router::new()
         .merge(api)
+        .merge(query)
         .merge(cors_free_routes(&state.config))
         .fallback(endpoints::not_found)
         .layer(middleware::from_fn(endpoints::metrics::count_requests))

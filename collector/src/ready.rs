@@ -14,7 +14,7 @@ use std::time::Duration;
 use rdkafka::producer::{BaseProducer, Producer};
 
 use crate::config::{Config, KafkaConfig};
-use crate::store::{EventQuery, EventReader};
+use crate::query::QueryStore;
 
 /// Longest a readiness probe waits for the brokers.
 pub const KAFKA_TIMEOUT: Duration = Duration::from_secs(2);
@@ -25,34 +25,24 @@ pub trait ReadyCheck: Send + Sync + 'static {
 }
 
 /// The check for `config`'s mode; `reader` is the embedded store's reading side.
-pub fn for_config(config: &Config, reader: Arc<dyn EventReader>) -> Arc<dyn ReadyCheck> {
+pub fn for_config(config: &Config, reader: Arc<dyn QueryStore>) -> Arc<dyn ReadyCheck> {
     if config.kafka.enabled() {
         match KafkaCheck::new(&config.kafka) {
             Ok(check) => Arc::new(check),
             Err(reason) => Arc::new(Never(reason)),
         }
     } else {
-        let project_id = config.projects.first().map_or(1, |p| p.id);
-        Arc::new(StoreCheck { reader, project_id })
+        Arc::new(StoreCheck { reader })
     }
 }
 
 struct StoreCheck {
-    reader: Arc<dyn EventReader>,
-    project_id: u64,
+    reader: Arc<dyn QueryStore>,
 }
 
 impl ReadyCheck for StoreCheck {
     fn check(&self) -> Result<(), String> {
-        let query = EventQuery {
-            project_id: self.project_id,
-            event_type: None,
-            limit: 1,
-        };
-        self.reader
-            .query(&query)
-            .map(drop)
-            .map_err(|e| format!("store: {e}"))
+        self.reader.ping().map_err(|e| format!("store: {e}"))
     }
 }
 

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::clickhouse::ClickHouseStore;
 use crate::config::Config;
 use crate::kafka::{ensure_topic, KafkaSink};
 use crate::listener::{serve_connections, ConnectionLimits};
-use crate::store::{NoReader, StoreError};
+use crate::store::StoreError;
 use crate::{app, AppState};
 
 /// Why the collector could not start or stopped with an error.
@@ -69,7 +70,10 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         }
         let sink = KafkaSink::new(&config.kafka, &config.spool_dir()).map_err(RunError::Store)?;
         tracing::info!(brokers = %config.kafka.bootstrap_servers(), topic = %config.kafka.topic, "kafka mode");
-        AppState::new(config, Arc::new(sink), Arc::new(NoReader))
+        // Reads go to ClickHouse, where the consumer puts the events; it may be down or not
+        // migrated yet, which the queries answer with 503 until it is.
+        let reader = ClickHouseStore::new(&config.clickhouse);
+        AppState::new(config, Arc::new(sink), Arc::new(reader))
     } else {
         AppState::open(config).map_err(RunError::Store)?
     };

@@ -101,7 +101,7 @@ fn starts_prints_its_address_serves_and_stops_on_sigterm() {
         (status, body.as_str()),
         (200, r#"{"accepted":1,"rejected":[]}"#)
     );
-    let (status, body) = http(addr, "GET", "/api/1/events", "");
+    let (status, body) = http(addr, "GET", "/api/1/events?from=0", "");
     assert_eq!(status, 200);
     assert!(body.contains(r#""message":"hi""#), "{body}");
 

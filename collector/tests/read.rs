@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use monitor_collector::store::{EventQuery, EventReader, EventSink, StoreError};
+use monitor_collector::query::{Aggregate, AggregateRow, QueryStore, Scope, Search, SessionRow};
+use monitor_collector::store::{EventSink, StoreError};
 use monitor_collector::validate::ValidEvent;
 use monitor_collector::{app, AppState};
 use serde_json::{json, Value};
@@ -110,7 +111,7 @@ async fn api_token_guards_reads() {
     assert!(refused.error(401).contains("token"));
     assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
     let with = |token: &str| {
-        Request::get("/api/1/events")
+        Request::get("/api/1/events?from=0")
             .header("authorization", format!("Bearer {token}"))
             .body(Body::empty())
             .unwrap()
@@ -190,9 +191,25 @@ impl EventSink for BrokenSink {
     }
 }
 
-impl EventReader for BrokenSink {
-    fn query(&self, _: &EventQuery) -> Result<Vec<Value>, StoreError> {
-        Err(StoreError::Io(std::io::Error::other("disk on fire")))
+fn on_fire<T>() -> Result<T, StoreError> {
+    Err(StoreError::Io(std::io::Error::other("disk on fire")))
+}
+
+impl QueryStore for BrokenSink {
+    fn ping(&self) -> Result<(), StoreError> {
+        on_fire()
+    }
+    fn event(&self, _: u64, _: &str) -> Result<Option<Value>, StoreError> {
+        on_fire()
+    }
+    fn search(&self, _: &Search) -> Result<Vec<Value>, StoreError> {
+        on_fire()
+    }
+    fn aggregate(&self, _: &Aggregate) -> Result<Vec<AggregateRow>, StoreError> {
+        on_fire()
+    }
+    fn sessions(&self, _: &Scope, _: Option<i64>) -> Result<Vec<SessionRow>, StoreError> {
+        on_fire()
     }
 }
 
@@ -216,7 +233,9 @@ async fn store_failure_is_503_with_retry_after() {
         "server details stay in the log: {reason}"
     );
     assert_eq!(answer.header("retry-after"), Some("5"));
-    assert_eq!(app.read("").await.status, 503);
+    let read = app.read("").await;
+    assert!(read.error(503).contains("cannot read"));
+    assert!(!read.body.to_string().contains("fire"));
     // A batch with nothing to store does not touch the store.
     assert_eq!(app.ingest(1, KEY_ONE, &batch(vec![])).await.status, 200);
 }

@@ -11,11 +11,11 @@
 //! lacks is left out *and not recorded*, so it is applied at the first start after the server
 //! is upgraded.
 
-use std::fmt;
-
 use ::clickhouse::{Client, Row};
 use serde::Deserialize;
 
+use super::query_schema::{added_column, query_migrations};
+use super::version::ServerVersion;
 use crate::config::ClickHouseConfig;
 
 /// `(version, name, DDL)`; `{db}` is replaced by the configured database.
@@ -106,59 +106,6 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
 ];
 
-/// A server's version, from `SELECT version()` (e.g. `18.16.1`, `24.8.4.13`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ServerVersion {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: u32,
-}
-
-impl ServerVersion {
-    pub const fn new(major: u32, minor: u32, patch: u32) -> ServerVersion {
-        ServerVersion {
-            major,
-            minor,
-            patch,
-        }
-    }
-
-    /// Parses `MAJOR.MINOR[.PATCH[.BUILD]]`, ignoring anything after the numbers (a
-    /// `-testing` suffix, a build after the patch). `None` when there is no `MAJOR.MINOR`.
-    pub fn parse(text: &str) -> Option<ServerVersion> {
-        let mut parts = text.trim().split('.').map(|part| {
-            let digits = part.len() - part.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            part[..digits].parse::<u32>().ok()
-        });
-        let major = parts.next()??;
-        let minor = parts.next()??;
-        let patch = parts.next().flatten().unwrap_or(0);
-        Some(ServerVersion::new(major, minor, patch))
-    }
-
-    /// `LowCardinality` without the experimental setting (18.16 needs
-    /// `allow_experimental_low_cardinality_type=1`; we skip it there).
-    pub fn has_low_cardinality(self) -> bool {
-        self >= ServerVersion::new(19, 0, 0)
-    }
-
-    /// Table `TTL` expressions.
-    pub fn has_ttl(self) -> bool {
-        self >= ServerVersion::new(19, 6, 0)
-    }
-
-    /// Column compression codecs, `CODEC(ZSTD)`.
-    pub fn has_codecs(self) -> bool {
-        self >= ServerVersion::new(19, 11, 0)
-    }
-}
-
-impl fmt::Display for ServerVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
-
 /// One migration: its statements run in order, each on its own (the HTTP interface takes one
 /// statement per query), with `{db}` already replaced.
 #[derive(Clone, Debug, PartialEq)]
@@ -208,7 +155,8 @@ pub fn gated_migrations(server: ServerVersion, config: &ClickHouseConfig) -> Vec
     gated
 }
 
-/// Every migration `server` gets, in order: [`MIGRATIONS`], then [`gated_migrations`].
+/// Every migration `server` gets, by version: [`MIGRATIONS`], the query side's
+/// ([`query_migrations`]) and the [`gated_migrations`] the server has the features for.
 pub fn migrations(server: ServerVersion, config: &ClickHouseConfig) -> Vec<Migration> {
     let db = &config.database;
     let mut all: Vec<Migration> = MIGRATIONS
@@ -219,7 +167,9 @@ pub fn migrations(server: ServerVersion, config: &ClickHouseConfig) -> Vec<Migra
             statements: vec![ddl.replace("{db}", db)],
         })
         .collect();
+    all.extend(query_migrations(db));
     all.extend(gated_migrations(server, config));
+    all.sort_by_key(|m| m.version);
     all
 }
 
@@ -293,7 +243,7 @@ pub async fn migrate(config: &ClickHouseConfig) -> ::clickhouse::error::Result<V
             continue;
         }
         for statement in &migration.statements {
-            server.query(statement).execute().await?;
+            run_statement(&server, db, statement).await?;
         }
         record(&server, db, migration.version, migration.name).await?;
         tracing::info!(
@@ -306,6 +256,49 @@ pub async fn migrate(config: &ClickHouseConfig) -> ::clickhouse::error::Result<V
         done.push(migration.version);
     }
     Ok(done)
+}
+
+/// Runs one migration statement. An `ADD COLUMN` whose column exists is skipped, and one
+/// that fails because the column appeared meanwhile (another consumer) counts as done:
+/// 18.16 has no `ADD COLUMN IF NOT EXISTS`.
+async fn run_statement(
+    server: &Client,
+    db: &str,
+    statement: &str,
+) -> ::clickhouse::error::Result<()> {
+    let Some((table, column)) = added_column(statement) else {
+        return server.query(statement).execute().await;
+    };
+    if has_column(server, db, table, column).await? {
+        return Ok(());
+    }
+    match server.query(statement).execute().await {
+        Err(_) if has_column(server, db, table, column).await? => Ok(()),
+        result => result,
+    }
+}
+
+#[derive(Row, Deserialize)]
+struct Count {
+    n: u64,
+}
+
+async fn has_column(
+    server: &Client,
+    db: &str,
+    table: &str,
+    column: &str,
+) -> ::clickhouse::error::Result<bool> {
+    let found = server
+        .query(
+            "SELECT count() AS n FROM system.columns WHERE database = ? AND table = ? AND name = ?",
+        )
+        .bind(db)
+        .bind(table)
+        .bind(column)
+        .fetch_one::<Count>()
+        .await?;
+    Ok(found.n > 0)
 }
 
 async fn record(
@@ -336,35 +329,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn parses_versions() {
-        let v = ServerVersion::new;
-        assert_eq!(ServerVersion::parse("18.16.1"), Some(v(18, 16, 1)));
-        assert_eq!(ServerVersion::parse("24.8.4.13"), Some(v(24, 8, 4)));
-        assert_eq!(ServerVersion::parse(" 26.9\n"), Some(v(26, 9, 0)));
-        assert_eq!(
-            ServerVersion::parse("19.11.3.11-stable"),
-            Some(v(19, 11, 3))
-        );
-        assert_eq!(ServerVersion::parse("23.3.1-testing"), Some(v(23, 3, 1)));
-        assert_eq!(ServerVersion::parse("19"), None);
-        assert_eq!(ServerVersion::parse("x.y"), None);
-        assert_eq!(ServerVersion::parse(""), None);
-        assert!(v(19, 10, 0) < v(19, 11, 0) && v(19, 11, 0) < v(20, 1, 0));
-        assert_eq!(v(18, 16, 1).to_string(), "18.16.1");
-    }
-
-    #[test]
-    fn features_by_version() {
-        let v = ServerVersion::new;
-        let features = |s: ServerVersion| (s.has_low_cardinality(), s.has_ttl(), s.has_codecs());
-        assert_eq!(features(v(18, 16, 1)), (false, false, false));
-        assert_eq!(features(v(19, 5, 9)), (true, false, false));
-        assert_eq!(features(v(19, 6, 0)), (true, true, false));
-        assert_eq!(features(v(19, 11, 0)), (true, true, true));
-        assert_eq!(features(v(26, 9, 0)), (true, true, true));
-    }
-
     fn versions(server: ServerVersion, config: &ClickHouseConfig) -> Vec<u32> {
         migrations(server, config)
             .iter()
@@ -377,7 +341,7 @@ mod tests {
         let ddl = schema_ddl(ServerVersion::new(18, 16, 1), &config()).join(";\n");
         assert_eq!(
             versions(ServerVersion::new(18, 16, 1), &config()),
-            [1, 2, 3, 4, 5]
+            [1, 2, 3, 4, 5, 9]
         );
         for modern in ["LowCardinality", "TTL", "CODEC", "{db}"] {
             assert!(!ddl.contains(modern), "{modern} in {ddl}");
@@ -393,13 +357,13 @@ mod tests {
         let config = config();
         assert_eq!(
             versions(ServerVersion::new(19, 5, 0), &config),
-            [1, 2, 3, 4, 5, 6]
+            [1, 2, 3, 4, 5, 6, 9]
         );
         assert_eq!(
             versions(ServerVersion::new(19, 6, 0), &config),
-            [1, 2, 3, 4, 5, 6, 7]
+            [1, 2, 3, 4, 5, 6, 7, 9]
         );
-        let all = [1, 2, 3, 4, 5, 6, 7, 8];
+        let all = [1, 2, 3, 4, 5, 6, 7, 8, 9];
         assert_eq!(versions(ServerVersion::new(19, 11, 0), &config), all);
         let ddl = schema_ddl(ServerVersion::new(26, 9, 0), &config).join(";\n");
         assert!(ddl.contains("MODIFY COLUMN type LowCardinality(String)"));
@@ -412,7 +376,7 @@ mod tests {
         };
         assert_eq!(
             versions(ServerVersion::new(26, 9, 0), &keep),
-            [1, 2, 3, 4, 5, 6, 8]
+            [1, 2, 3, 4, 5, 6, 8, 9]
         );
         let short = ClickHouseConfig {
             retention_days: 7,

@@ -7,7 +7,10 @@
 //! docs/clickhouse.md explains the table and why queries read it with `FINAL`.
 
 mod migrations;
+mod query_schema;
+mod reader;
 mod row;
+mod version;
 
 use std::time::Duration;
 
@@ -16,10 +19,12 @@ use ::clickhouse::Client;
 use crate::config::ClickHouseConfig;
 
 pub use migrations::{
-    gated_migrations, migrate, migrations, schema_ddl, server_version, Migration, ServerVersion,
-    MIGRATIONS,
+    gated_migrations, migrate, migrations, schema_ddl, server_version, Migration, MIGRATIONS,
 };
+pub use query_schema::QUERY_COLUMNS;
+pub use reader::ClickHouseStore;
 pub use row::EventRow;
+pub use version::ServerVersion;
 
 /// A client for the server, not bound to a database (the migrations create it).
 pub fn server_client(config: &ClickHouseConfig) -> Client {

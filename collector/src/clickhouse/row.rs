@@ -1,14 +1,16 @@
 //! One event as a row of `events`: the columns queries filter and group by, pulled out of the
-//! event, plus the whole event as JSON so that nothing the SDK sent is lost.
+//! event ([`Facts`], the same ones the embedded store keeps), plus the whole event as JSON so
+//! that nothing the SDK sent is lost.
 //!
-//! The field order is the column order: plain `RowBinary` carries no names.
+//! The field order is the column order: plain `RowBinary` carries no types, and the insert
+//! names the columns, so the fields after `payload` (migration 9) may come in any order
+//! relative to the table's, but each must exist there.
 
 use ::clickhouse::Row;
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::facts::Facts;
 use crate::kafka::message::EventMessage;
-use crate::validate::EventType;
 
 #[derive(Clone, Debug, PartialEq, Row, Serialize)]
 pub struct EventRow {
@@ -29,6 +31,16 @@ pub struct EventRow {
     pub page_url: String,
     pub message: String,
     pub payload: String,
+    // Migration 9: the query API's columns.
+    pub visitor_id: String,
+    pub page_path: String,
+    pub referrer_host: String,
+    pub browser: String,
+    pub os: String,
+    pub device: String,
+    pub value: f64,
+    pub rating: String,
+    pub metric_id: String,
 }
 
 impl EventRow {
@@ -37,6 +49,7 @@ impl EventRow {
     pub fn from_message(message: &EventMessage) -> EventRow {
         let event = &message.event;
         let received_at_ms = u64::try_from(message.received_at).unwrap_or(0);
+        let facts = Facts::of(message.event_type, event);
         EventRow {
             project_id: message.project_id,
             event_id: message.event_id.clone(),
@@ -45,14 +58,23 @@ impl EventRow {
             timestamp_ms: message.timestamp,
             received_at: seconds(received_at_ms as f64),
             received_at_ms,
-            level: text(event, &["level"]),
-            release: text(event, &["release"]),
-            environment: text(event, &["environment"]),
-            user_id: text(event, &["user", "id"]),
-            session_id: text(event, &["user", "session_id"]),
-            page_url: text(event, &["page", "url"]),
-            message: headline(message.event_type, event),
+            level: facts.level,
+            release: facts.release,
+            environment: facts.environment,
+            user_id: facts.user_id,
+            session_id: facts.session_id,
+            page_url: facts.page_url,
+            message: facts.message,
             payload: event.to_string(),
+            visitor_id: facts.visitor_id,
+            page_path: facts.page_path,
+            referrer_host: facts.referrer_host,
+            browser: facts.browser,
+            os: facts.os,
+            device: facts.device,
+            value: facts.value,
+            rating: facts.rating,
+            metric_id: facts.metric_id,
         }
     }
 }
@@ -62,45 +84,11 @@ fn seconds(ms: f64) -> u32 {
     (ms / 1000.0).clamp(0.0, f64::from(u32::MAX)) as u32
 }
 
-fn text(event: &Value, path: &[&str]) -> String {
-    let mut value = event;
-    for key in path {
-        match value.get(key) {
-            Some(next) => value = next,
-            None => return String::new(),
-        }
-    }
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// The one line that names the event in lists: what a person would search for.
-fn headline(event_type: EventType, event: &Value) -> String {
-    match event_type {
-        EventType::Error => {
-            let first = event.pointer("/exception/values/0").unwrap_or(&Value::Null);
-            let value = text(first, &["value"]);
-            if value.is_empty() {
-                text(first, &["type"])
-            } else {
-                value
-            }
-        }
-        EventType::Message => text(event, &["message"]),
-        EventType::Custom | EventType::WebVital => text(event, &["name"]),
-        EventType::ResourceError => text(event, &["resource", "url"]),
-        EventType::HttpError => text(event, &["http", "url"]),
-        EventType::Click | EventType::FormSubmit => text(event, &["target"]),
-        EventType::PageView => text(event, &["page", "url"]),
-        EventType::TimeOnPage | EventType::ResourceTiming => String::new(),
-        EventType::NavigationTiming => text(event, &["navigation_type"]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kafka::message::{decode, encode};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn maps_the_contract_fields() {

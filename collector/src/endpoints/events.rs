@@ -1,92 +1,86 @@
-//! `GET /api/{project_id}/events?limit=100&type=error`: stored events, newest first, for the
-//! dashboard and the tests.
+//! `GET /api/{project_id}/events`: event search, newest first, a page at a time; and
+//! `GET /api/{project_id}/events/{event_id}`: one event.
+//!
+//! Search takes the range and filters of every query plus `type`, `user` (user id),
+//! `session` (session id), `q` (case-insensitive text in the event's headline: an error's
+//! message, a click's target ...), `limit` and `cursor`. The answer's `next_cursor`, passed
+//! back as `cursor`, gives the next page; it is `null` on the last one.
+
+use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::AuthError;
-use crate::endpoints::parse_project_id;
+use crate::endpoints::params::{Params, FILTERS, RANGE};
+use crate::endpoints::query::{authorize, run};
 use crate::error::ApiError;
-use crate::store::{EventQuery, StoreError};
-use crate::validate::EventType;
+use crate::query::{Cursor, Scope, Search};
 use crate::AppState;
 
 pub const DEFAULT_LIMIT: usize = 100;
 /// Caps one answer so a careless query cannot make the collector serialize the whole store.
 pub const MAX_LIMIT: usize = 1000;
 
-#[derive(Debug, Deserialize)]
-pub struct ReadParams {
-    limit: Option<String>,
-    #[serde(rename = "type")]
-    event_type: Option<String>,
-}
+const SEARCH: &[&str] = &["type", "user", "session", "q", "limit", "cursor"];
 
 pub async fn read(
     State(state): State<AppState>,
     Path(project): Path<String>,
-    params: Result<Query<ReadParams>, QueryRejection>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let project_id = parse_project_id(&project)?;
-    // The token is checked before the project, so that without it one cannot probe which
-    // project ids exist.
-    state
-        .access
-        .check_token(headers.get(header::AUTHORIZATION))?;
-    if !state.access.has_project(project_id) {
-        return Err(AuthError::UnknownProject { project_id }.into());
-    }
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let query = EventQuery {
-        project_id,
-        event_type: parse_type(params.event_type.as_deref())?,
-        limit: parse_limit(params.limit.as_deref())?,
+    let project_id = authorize(&state, &project, &headers)?;
+    let params = Params::parse(params, &[RANGE, FILTERS, SEARCH])?;
+    let limit = params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let search = Search {
+        scope: Scope {
+            project_id,
+            range: params.range()?,
+            filters: params.filters(),
+        },
+        event_type: params.event_type()?,
+        user_id: params.text("user"),
+        session_id: params.text("session"),
+        text: params.text("q"),
+        before: params.cursor()?,
+        // One more than asked for says whether there is a next page.
+        limit: limit + 1,
     };
-    let reader = state.reader.clone();
-    let events = tokio::task::spawn_blocking(move || reader.query(&query))
-        .await
-        .map_err(StoreError::from)??;
-    Ok(Json(json!({ "events": events })))
+    let mut events = run(&state, move |store| store.search(&search)).await?;
+    let next_cursor = if events.len() > limit {
+        events.truncate(limit);
+        events.last().and_then(Cursor::after).map(|c| c.to_string())
+    } else {
+        None
+    };
+    Ok(Json(
+        json!({ "events": events, "next_cursor": next_cursor }),
+    ))
 }
 
-fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
-    match raw {
-        None | Some("") => Ok(DEFAULT_LIMIT),
-        Some(raw) => raw
-            .parse::<usize>()
-            .map(|limit| limit.min(MAX_LIMIT))
-            .map_err(|_| ApiError::BadRequest(format!("limit {raw:?} is not a whole number"))),
+pub async fn one(
+    State(state): State<AppState>,
+    Path((project, event_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let project_id = authorize(&state, &project, &headers)?;
+    if event_id.len() != 32
+        || !event_id
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "event id {event_id:?} is not 32 lowercase hex characters"
+        )));
     }
-}
-
-fn parse_type(raw: Option<&str>) -> Result<Option<EventType>, ApiError> {
-    match raw {
-        None | Some("") => Ok(None),
-        Some(raw) => EventType::parse(raw)
-            .map(Some)
-            .ok_or_else(|| ApiError::BadRequest(format!("unknown event type {raw:?}"))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_and_types() {
-        assert_eq!(parse_limit(None).ok(), Some(DEFAULT_LIMIT));
-        assert_eq!(parse_limit(Some("5")).ok(), Some(5));
-        assert_eq!(parse_limit(Some("5000")).ok(), Some(MAX_LIMIT));
-        assert!(parse_limit(Some("-1")).is_err());
-        assert_eq!(
-            parse_type(Some("web_vital")).ok(),
-            Some(Some(EventType::WebVital))
-        );
-        assert!(parse_type(Some("nope")).is_err());
+    let id = event_id.clone();
+    match run(&state, move |store| store.event(project_id, &id)).await? {
+        Some(event) => Ok(Json(event)),
+        None => Err(ApiError::NoSuch(format!(
+            "no event {event_id} in project {project_id}"
+        ))),
     }
 }

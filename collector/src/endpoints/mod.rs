@@ -6,6 +6,9 @@ pub mod health;
 pub mod ingest;
 pub mod limit;
 pub mod metrics;
+pub mod overview;
+pub mod params;
+pub mod query;
 pub mod ready;
 pub mod static_files;
 

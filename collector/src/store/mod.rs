@@ -1,18 +1,16 @@
 //! Where accepted events go, and where the read API finds them.
 //!
-//! Writing and reading are separate traits because they need not be the same system: the
-//! embedded SQLite store ([`SqliteStore`]) does both, while a Kafka sink would only write and
-//! a ClickHouse reader only read. Both traits are blocking; the endpoints call them through
-//! `spawn_blocking` so that a slow disk never stalls the async workers. Kafka mode's sink is
-//! `crate::kafka::KafkaSink`.
+//! Writing ([`EventSink`]) and reading ([`crate::query::QueryStore`]) are separate traits
+//! because they need not be the same system: the embedded SQLite store ([`SqliteStore`])
+//! does both, while in Kafka mode `crate::kafka::KafkaSink` writes and
+//! `crate::clickhouse::ClickHouseStore` reads. Both traits are blocking; the endpoints call
+//! them through `spawn_blocking` so that a slow disk never stalls the async workers.
 
 mod sqlite;
 
 use std::fmt;
 
-use serde_json::Value;
-
-use crate::validate::{EventType, ValidEvent};
+use crate::validate::ValidEvent;
 
 pub use sqlite::SqliteStore;
 
@@ -29,19 +27,6 @@ pub trait EventSink: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 }
 
-/// Finds stored events for the read API.
-pub trait EventReader: Send + Sync + 'static {
-    /// Newest first, each event as it was sent plus `received_at` (ms since the epoch).
-    fn query(&self, query: &EventQuery) -> Result<Vec<Value>, StoreError>;
-}
-
-#[derive(Clone, Debug)]
-pub struct EventQuery {
-    pub project_id: u64,
-    pub event_type: Option<EventType>,
-    pub limit: usize,
-}
-
 /// Why the store could not do its job. Every case is the collector's problem, not the
 /// client's, so all of them become 503 with `Retry-After`.
 #[derive(Debug)]
@@ -56,8 +41,8 @@ pub enum StoreError {
     Kafka(String),
     /// Kafka cannot take events and the on-disk spool is at its bound (`kafka.spool_max_bytes`).
     SpoolFull(u64),
-    /// This mode has no such store (reading events in Kafka mode, for now).
-    Unavailable(&'static str),
+    /// The store cannot answer this now (ClickHouse without the schema yet, unreachable).
+    Unavailable(String),
 }
 
 impl fmt::Display for StoreError {
@@ -93,18 +78,6 @@ impl From<std::io::Error> for StoreError {
 impl From<tokio::task::JoinError> for StoreError {
     fn from(e: tokio::task::JoinError) -> Self {
         StoreError::TaskFailed(e.to_string())
-    }
-}
-
-/// The reader of Kafka mode until a ClickHouse reader exists: events are in ClickHouse, not
-/// here, and saying so (503) beats answering with an empty list.
-pub struct NoReader;
-
-impl EventReader for NoReader {
-    fn query(&self, _query: &EventQuery) -> Result<Vec<Value>, StoreError> {
-        Err(StoreError::Unavailable(
-            "reading events is not available in Kafka mode yet; query ClickHouse",
-        ))
     }
 }
 

@@ -52,6 +52,7 @@ fn every_type_in_its_minimal_form_is_accepted() {
     ));
     ok(event("page_view", json!({"page": {"url": "https://x/"}})));
     ok(event("click", json!({"target": "button#buy"})));
+    ok(event("rage_click", json!({"target": "button#buy"})));
     ok(event("form_submit", json!({"target": "form#signup"})));
     ok(event("time_on_page", json!({"duration": 0})));
     ok(event(
@@ -311,5 +312,69 @@ fn a_batch_keeps_the_good_events_and_indexes_the_bad() {
                 reason: "events[3].name: missing, expected a string".into()
             },
         ]
+    );
+}
+
+#[test]
+fn behaviour_fields_of_the_newer_sdk_are_typed() {
+    ok(event(
+        "click",
+        json!({"target": "button#buy", "text": "Buy", "x": 10, "y": 20.5}),
+    ));
+    ok(event(
+        "rage_click",
+        json!({"target": "button#buy", "count": 5, "text": "Buy"}),
+    ));
+    ok(event(
+        "form_submit",
+        json!({"target": "form#signup", "form": {"id": "signup", "name": "s",
+            "action": "/signup", "fields": ["email", "plan"]}}),
+    ));
+    ok(event(
+        "resource_error",
+        json!({"resource": {"url": "https://x/a.js", "tag": "script", "selector": "head>script"}}),
+    ));
+    ok(event(
+        "http_error",
+        json!({"http": {"method": "POST", "url": "/api", "status": 0, "duration": 3.5,
+            "error": "network error"}}),
+    ));
+    ok(event(
+        "page_view",
+        json!({"page": {"url": "https://x/", "referrer": "https://y/", "title": "X"},
+            "user": {"visitor_id": "v1", "session_id": "s1"}}),
+    ));
+    assert_eq!(
+        reason(event("rage_click", json!({"count": 3}))),
+        "events[2].target: missing, expected a string"
+    );
+    assert_eq!(
+        reason(event("rage_click", json!({"target": "b", "count": "3"}))),
+        "events[2].count: expected a number"
+    );
+    assert_eq!(
+        reason(event("click", json!({"target": "b", "x": "left"}))),
+        "events[2].x: expected a number"
+    );
+    assert_eq!(
+        reason(event(
+            "form_submit",
+            json!({"target": "f", "form": {"fields": "email"}})
+        )),
+        "events[2].form.fields: expected an array"
+    );
+    assert_eq!(
+        reason(event(
+            "page_view",
+            json!({"page": {"url": "/"}, "user": {"visitor_id": 7}})
+        )),
+        "events[2].user.visitor_id: expected a string"
+    );
+    assert_eq!(
+        reason(event(
+            "http_error",
+            json!({"http": {"url": "/", "status": 0, "error": 1}})
+        )),
+        "events[2].http.error: expected a string"
     );
 }

@@ -105,9 +105,15 @@ impl TestApp {
         .await
     }
 
-    /// `GET /api/1/events{query}` with the api token.
+    /// `GET /api/1/events{query}` with the api token, over all time (`from=0`: the fixtures'
+    /// timestamps are fixed, the default range is the last 24 hours).
     pub async fn read(&self, query: &str) -> Answer {
-        self.send(get_authed(&format!("/api/1/events{query}")))
+        let all_time = if query.is_empty() {
+            "?from=0"
+        } else {
+            "&from=0"
+        };
+        self.send(get_authed(&format!("/api/1/events{query}{all_time}")))
             .await
     }
 }

@@ -1,0 +1,286 @@
+//! The query API's primitives ([`QueryStore`]) in SQLite.
+//!
+//! The conditions come from [`crate::query::sql`], shared with ClickHouse; values are bound
+//! as parameters. Grouping happens in SQL; the few things SQLite has no function for are
+//! spelled out: distinct non-empty visitors are `COUNT(DISTINCT NULLIF(visitor_id, ''))`,
+//! time buckets integer division of the truncated timestamp.
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, Connection};
+use serde_json::Value;
+
+use super::{lock, sql_id, SqliteStore};
+use crate::query::sql::{
+    scope_conditions, search_conditions, types_condition, where_clause, Dialect,
+};
+use crate::query::{
+    Aggregate, AggregateRow, QueryStore, Scope, Search, SessionRow, BOUNCE_BELOW_MS,
+};
+use crate::store::StoreError;
+
+/// Collects the bound values as the conditions are written.
+#[derive(Default)]
+pub(super) struct Bound {
+    pub values: Vec<SqlValue>,
+}
+
+impl Dialect for Bound {
+    fn text(&mut self, value: &str) -> String {
+        self.values.push(SqlValue::Text(value.to_owned()));
+        format!("?{}", self.values.len())
+    }
+
+    fn float(&mut self, value: f64) -> String {
+        self.values.push(SqlValue::Real(value));
+        format!("?{}", self.values.len())
+    }
+
+    fn timestamp(&self) -> &'static str {
+        "timestamp"
+    }
+
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        format!("instr({haystack}, {needle})")
+    }
+}
+
+/// `(CAST(timestamp AS INTEGER) / I) * I`: the bucket of an event, or 0 without buckets.
+fn bucket(column: &str, bucket_ms: Option<i64>) -> String {
+    match bucket_ms {
+        Some(ms) => format!("(CAST({column} AS INTEGER) / {ms}) * {ms}"),
+        None => "0".to_owned(),
+    }
+}
+
+/// An event as the API gives it: as sent, plus `received_at`.
+pub(super) fn stored(payload: &str, received_at: i64) -> Result<Value, StoreError> {
+    let mut event: Value =
+        serde_json::from_str(payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if let Some(map) = event.as_object_mut() {
+        map.insert("received_at".to_owned(), Value::from(received_at));
+    }
+    Ok(event)
+}
+
+fn events(conn: &Connection, sql: &str, bound: Bound) -> Result<Vec<Value>, StoreError> {
+    let rows: Vec<(String, i64)> = conn
+        .prepare_cached(sql)?
+        .query_map(params_from_iter(bound.values), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.iter()
+        .map(|(payload, received_at)| stored(payload, *received_at))
+        .collect()
+}
+
+impl QueryStore for SqliteStore {
+    fn ping(&self) -> Result<(), StoreError> {
+        let conn = lock(&self.reader);
+        conn.query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1)",
+            [],
+            |_| Ok(()),
+        )?;
+        Ok(())
+    }
+
+    fn event(&self, project_id: u64, event_id: &str) -> Result<Option<Value>, StoreError> {
+        let mut bound = Bound::default();
+        let id = bound.text(event_id);
+        let sql = format!(
+            "SELECT payload, received_at FROM events WHERE project_id = {} AND event_id = {id}",
+            sql_id(project_id)?
+        );
+        let conn = lock(&self.reader);
+        Ok(events(&conn, &sql, bound)?.into_iter().next())
+    }
+
+    fn search(&self, search: &Search) -> Result<Vec<Value>, StoreError> {
+        sql_id(search.scope.project_id)?;
+        let mut bound = Bound::default();
+        let conditions = search_conditions(search, &mut bound);
+        let sql = format!(
+            "SELECT payload, received_at FROM events WHERE {}
+             ORDER BY timestamp DESC, event_id DESC LIMIT {}",
+            where_clause(&conditions),
+            search.limit
+        );
+        let conn = lock(&self.reader);
+        events(&conn, &sql, bound)
+    }
+
+    fn aggregate(&self, query: &Aggregate) -> Result<Vec<AggregateRow>, StoreError> {
+        sql_id(query.scope.project_id)?;
+        let mut bound = Bound::default();
+        let mut conditions = scope_conditions(&query.scope, &mut bound);
+        conditions.extend(types_condition(&query.types));
+        let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
+        if query.skip_empty && !dims.is_empty() {
+            let any: Vec<String> = dims.iter().map(|c| format!("{c} != ''")).collect();
+            conditions.push(format!("({})", any.join(" OR ")));
+        }
+        let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
+        let order = match query.top {
+            Some(_) => format!(
+                "n DESC{}",
+                dims.iter().map(|c| format!(", {c}")).collect::<String>()
+            ),
+            None => format!("bucket{keys}"),
+        };
+        let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let sql = format!(
+            "SELECT {} AS bucket{keys}, COUNT(*) AS n,
+                    COUNT(DISTINCT NULLIF(visitor_id, '')) AS visitors, TOTAL(value) AS value_sum
+             FROM events WHERE {}
+             GROUP BY bucket{keys} ORDER BY {order}{limit}",
+            bucket("timestamp", query.bucket_ms),
+            where_clause(&conditions),
+        );
+        let conn = lock(&self.reader);
+        let mut statement = conn.prepare_cached(&sql)?;
+        let width = dims.len();
+        let rows = statement
+            .query_map(params_from_iter(bound.values), |row| {
+                let keys = (0..width)
+                    .map(|i| row.get::<_, String>(i + 1))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(AggregateRow {
+                    bucket_ms: row.get(0)?,
+                    keys,
+                    count: row.get::<_, i64>(width + 1)? as u64,
+                    visitors: row.get::<_, i64>(width + 2)? as u64,
+                    value_sum: row.get(width + 3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn sessions(
+        &self,
+        scope: &Scope,
+        bucket_ms: Option<i64>,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        sql_id(scope.project_id)?;
+        let mut bound = Bound::default();
+        let conditions = scope_conditions(scope, &mut bound);
+        let sql = format!(
+            "SELECT bucket, COUNT(*), SUM(views > 0), SUM(views = 1 AND duration < {BOUNCE_BELOW_MS}),
+                    TOTAL(duration)
+             FROM (SELECT {} AS bucket, SUM(type = 'page_view') AS views,
+                          MAX(timestamp) - MIN(timestamp) AS duration
+                   FROM events WHERE {} AND session_id != ''
+                   GROUP BY session_id)
+             GROUP BY bucket ORDER BY bucket",
+            bucket("MIN(timestamp)", bucket_ms),
+            where_clause(&conditions),
+        );
+        let conn = lock(&self.reader);
+        let mut statement = conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(params_from_iter(bound.values), |row| {
+                Ok(SessionRow {
+                    bucket_ms: row.get(0)?,
+                    sessions: row.get::<_, i64>(1)? as u64,
+                    with_page_views: row.get::<_, i64>(2)? as u64,
+                    bounces: row.get::<_, i64>(3)? as u64,
+                    duration_ms_sum: row.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+}
+
+/// The whole range of a project, for the tests.
+#[cfg(test)]
+fn everything(project_id: u64) -> Scope {
+    Scope {
+        project_id,
+        range: crate::query::Range {
+            from_ms: 0,
+            to_ms: i64::MAX,
+        },
+        filters: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Cursor;
+    use crate::store::EventSink;
+    use crate::validate::validate_batch;
+    use serde_json::json;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("sub/events.db")).unwrap();
+        (dir, store)
+    }
+
+    fn write(store: &SqliteStore, project_id: u64, received_at: i64, events: Vec<Value>) {
+        let (valid, rejected) = validate_batch(events);
+        assert!(rejected.is_empty(), "{rejected:?}");
+        store.write_batch(project_id, received_at, &valid).unwrap();
+    }
+
+    fn custom(id: char, timestamp: f64) -> Value {
+        json!({"event_id": id.to_string().repeat(32), "type": "custom", "timestamp": timestamp, "name": "n"})
+    }
+
+    fn search(project_id: u64, limit: usize, before: Option<Cursor>) -> Search {
+        Search {
+            scope: everything(project_id),
+            event_type: None,
+            user_id: None,
+            session_id: None,
+            text: None,
+            before,
+            limit,
+        }
+    }
+
+    #[test]
+    fn writes_dedupe_and_search_pages_newest_first() {
+        let (_dir, store) = store();
+        write(
+            &store,
+            1,
+            10,
+            vec![custom('a', 5.0), custom('b', 5.0), custom('c', 7.0)],
+        );
+        write(&store, 1, 20, vec![custom('b', 5.0)]);
+        write(&store, 2, 30, vec![custom('a', 5.0)]);
+
+        let ids = |events: &[Value]| -> Vec<String> {
+            events
+                .iter()
+                .map(|e| e["event_id"].as_str().unwrap()[..1].to_owned())
+                .collect()
+        };
+        let all = store.search(&search(1, 10, None)).unwrap();
+        assert_eq!(
+            ids(&all),
+            ["c", "b", "a"],
+            "timestamp, then id, descending; b once"
+        );
+        assert_eq!(all[1]["received_at"], json!(10), "the first copy is kept");
+        let first = store.search(&search(1, 2, None)).unwrap();
+        let next = Cursor::after(&first[1]).unwrap();
+        // An event inserted meanwhile, newer than the cursor, does not shift the next page.
+        write(&store, 1, 40, vec![custom('d', 9.0)]);
+        assert_eq!(
+            ids(&store.search(&search(1, 2, Some(next))).unwrap()),
+            ["a"]
+        );
+        assert_eq!(store.search(&search(2, 10, None)).unwrap().len(), 1);
+        assert_eq!(
+            store.event(1, &"c".repeat(32)).unwrap().unwrap()["timestamp"],
+            json!(7.0)
+        );
+        assert_eq!(store.event(2, &"c".repeat(32)).unwrap(), None);
+        store.ping().unwrap();
+    }
+}

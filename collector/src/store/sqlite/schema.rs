@@ -1,0 +1,181 @@
+//! The embedded store's schema, as numbered migrations recorded in `PRAGMA user_version`.
+//!
+//! 1. `events` as the first collector wrote it (idempotent, so a file from before migrations
+//!    existed passes through it unchanged);
+//! 2. the columns of [`Facts`], filled for the rows already there, and indexes for the query
+//!    API: by time, by type and time, by session.
+//!
+//! Each migration runs in one transaction together with its `user_version`, so a crash
+//! leaves either the old schema or the new one.
+
+use rusqlite::{params, Connection, Transaction};
+
+use crate::facts::Facts;
+use crate::store::StoreError;
+use crate::validate::EventType;
+
+const V1_EVENTS: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL,
+    event_id    TEXT    NOT NULL,
+    type        TEXT    NOT NULL,
+    timestamp   REAL    NOT NULL,
+    received_at INTEGER NOT NULL,
+    payload     TEXT    NOT NULL,
+    UNIQUE (project_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS events_by_project ON events (project_id, id);
+CREATE INDEX IF NOT EXISTS events_by_type ON events (project_id, type, id);
+";
+
+/// `(column, SQL type)` of the facts, in the order `insert` binds them.
+pub const FACT_COLUMNS: &[(&str, &str)] = &[
+    ("message", "TEXT"),
+    ("level", "TEXT"),
+    ("release", "TEXT"),
+    ("environment", "TEXT"),
+    ("user_id", "TEXT"),
+    ("visitor_id", "TEXT"),
+    ("session_id", "TEXT"),
+    ("page_url", "TEXT"),
+    ("page_path", "TEXT"),
+    ("referrer_host", "TEXT"),
+    ("browser", "TEXT"),
+    ("os", "TEXT"),
+    ("device", "TEXT"),
+    ("value", "REAL"),
+    ("rating", "TEXT"),
+    ("metric_id", "TEXT"),
+];
+
+/// Lists are newest first by the event's timestamp now, not by arrival: the old indexes by
+/// `id` serve no query any more.
+const V2_INDEXES: &str = "
+DROP INDEX IF EXISTS events_by_project;
+DROP INDEX IF EXISTS events_by_type;
+CREATE INDEX IF NOT EXISTS events_by_time ON events (project_id, timestamp, event_id);
+CREATE INDEX IF NOT EXISTS events_by_type_time ON events (project_id, type, timestamp);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (project_id, session_id, timestamp);
+";
+
+/// The version this code writes; a file with a newer one came from a newer collector.
+pub const VERSION: i64 = 2;
+
+/// Brings the file's schema to [`VERSION`].
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "events.db has schema version {current}; this collector knows up to {VERSION}"
+        )));
+    }
+    for version in current + 1..=VERSION {
+        let tx = conn.transaction()?;
+        match version {
+            1 => tx.execute_batch(V1_EVENTS)?,
+            2 => add_facts(&tx)?,
+            _ => unreachable!("no migration {version}"),
+        }
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "sqlite store migrated");
+    }
+    Ok(())
+}
+
+fn add_facts(tx: &Transaction) -> Result<(), StoreError> {
+    for (column, kind) in FACT_COLUMNS {
+        let default = if *kind == "REAL" { "0" } else { "''" };
+        tx.execute_batch(&format!(
+            "ALTER TABLE events ADD COLUMN {column} {kind} NOT NULL DEFAULT {default}"
+        ))?;
+    }
+    backfill(tx)?;
+    tx.execute_batch(V2_INDEXES)?;
+    Ok(())
+}
+
+/// Computes the facts of the rows written before they existed.
+fn backfill(tx: &Transaction) -> Result<(), StoreError> {
+    let rows: Vec<(i64, String, String)> = tx
+        .prepare("SELECT id, type, payload FROM events")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let assignments: Vec<String> = FACT_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (column, _))| format!("{column} = ?{}", i + 2))
+        .collect();
+    let mut update = tx.prepare(&format!(
+        "UPDATE events SET {} WHERE id = ?1",
+        assignments.join(", ")
+    ))?;
+    for (id, event_type, payload) in rows {
+        let (Some(event_type), Ok(event)) = (
+            EventType::parse(&event_type),
+            serde_json::from_str(&payload),
+        ) else {
+            continue;
+        };
+        let f = Facts::of(event_type, &event);
+        update.execute(params![
+            id,
+            f.message,
+            f.level,
+            f.release,
+            f.environment,
+            f.user_id,
+            f.visitor_id,
+            f.session_id,
+            f.page_url,
+            f.page_path,
+            f.referrer_host,
+            f.browser,
+            f.os,
+            f.device,
+            f.value,
+            f.rating,
+            f.metric_id,
+        ])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_of_the_first_collector_gets_the_facts_of_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1_EVENTS).unwrap();
+        let event = r#"{"event_id":"a","type":"page_view","timestamp":5,"user":{"id":"u"},"page":{"url":"https://x.example/p?q"}}"#;
+        conn.execute(
+            "INSERT INTO events (project_id, event_id, type, timestamp, received_at, payload)
+             VALUES (1, 'a', 'page_view', 5, 6, ?1)",
+            [event],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (path, visitor): (String, String) = conn
+            .query_row("SELECT page_path, visitor_id FROM events", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((path.as_str(), visitor.as_str()), ("/p", "u"));
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, VERSION);
+        migrate(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
+        assert!(matches!(migrate(&mut conn), Err(StoreError::Corrupt(_))));
+    }
+}
