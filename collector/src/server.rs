@@ -13,7 +13,8 @@ use crate::clickhouse::ClickHouseStore;
 use crate::config::Config;
 use crate::kafka::{ensure_topic, KafkaSink};
 use crate::listener::{serve_connections, ConnectionLimits};
-use crate::store::StoreError;
+use crate::store::sqlite::retention;
+use crate::store::{SqliteStore, StoreError};
 use crate::{app, AppState};
 
 /// Why the collector could not start or stopped with an error.
@@ -75,7 +76,9 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         let reader = ClickHouseStore::new(&config.clickhouse);
         AppState::new(config, Arc::new(sink), Arc::new(reader))
     } else {
-        AppState::open(config).map_err(RunError::Store)?
+        let store = Arc::new(SqliteStore::open(&config.database_path()).map_err(RunError::Store)?);
+        retention::spawn(store.clone(), config.retention_days);
+        AppState::new(config, store.clone(), store)
     };
     let listener = TcpListener::bind(listen)
         .await

@@ -80,6 +80,13 @@ impl Config {
         if let Some(value) = var("MONITOR_API_OPEN_ON_LOOPBACK") {
             self.api_open_on_loopback = parse_flag("MONITOR_API_OPEN_ON_LOOPBACK", &value)?;
         }
+        if let Some(value) = var("MONITOR_RETENTION_DAYS") {
+            self.retention_days = value.trim().parse().map_err(|_| {
+                invalid(format!(
+                    "MONITOR_RETENTION_DAYS: {value:?} is not a whole number of days"
+                ))
+            })?;
+        }
         if let Some(value) = var("MONITOR_DEMO_DIR") {
             self.demo_dir = PathBuf::from(value);
         }
@@ -269,6 +276,7 @@ mod tests {
                 ("MONITOR_MAX_BODY_BYTES", "4000000"),
                 ("MONITOR_PROJECTS", "1:keyA, 2:keyB,1:keyC"),
                 ("MONITOR_DEMO_DIR", "site"),
+                ("MONITOR_RETENTION_DAYS", "7"),
                 ("MONITOR_SDK_DIR", "dist"),
                 ("MONITOR_KAFKA_BROKERS", "k1:9092,k2:9092"),
                 ("MONITOR_KAFKA_TOPIC", "t1"),
@@ -284,6 +292,7 @@ mod tests {
         assert_eq!(config.max_body_bytes, 4_000_000);
         assert_eq!(config.max_decompressed_bytes, 40_000_000);
         assert_eq!(config.demo_dir, PathBuf::from("site"));
+        assert_eq!(config.retention_days, 7);
         assert_eq!(config.sdk_dir, PathBuf::from("dist"));
         assert_eq!(config.projects.len(), 2);
         assert_eq!(config.projects[0].keys, ["keyA", "keyC"]);
@@ -316,6 +325,7 @@ mod tests {
         assert!(load(&[(PAUSE_AFTER_INSERT_ENV, "5s")]).contains(PAUSE_AFTER_INSERT_ENV));
         assert!(load(&[("MONITOR_SPOOL_MAX_BYTES", "0")]).contains("spool_max_bytes"));
         assert!(load(&[("MONITOR_PROJECTS", "0:abc")]).contains("positive"));
+        assert!(load(&[("MONITOR_RETENTION_DAYS", "a week")]).contains("MONITOR_RETENTION_DAYS"));
         assert!(load(&[("MONITOR_API_OPEN_ON_LOOPBACK", "maybe")])
             .contains("MONITOR_API_OPEN_ON_LOOPBACK"));
         assert!(load(&[

@@ -78,6 +78,10 @@ pub struct Config {
     /// (127.0.0.0/8, ::1), so nothing on the network can read; a configured `api_token` is
     /// still required when set.
     pub api_open_on_loopback: bool,
+    /// Days the embedded store keeps an event, by the event's own timestamp
+    /// (`MONITOR_RETENTION_DAYS`); older ones are deleted at start-up and every hour. 0 keeps
+    /// them forever. (ClickHouse has its own, `clickhouse.retention_days`.)
+    pub retention_days: u32,
     /// Directory served at `/demo/` (`MONITOR_DEMO_DIR`).
     pub demo_dir: PathBuf,
     /// Directory served at `/sdk/`, normally the npm package's build output (`MONITOR_SDK_DIR`).
@@ -127,6 +131,7 @@ impl Default for Config {
             max_discard_bytes: 32 * 1024 * 1024,
             api_token: None,
             api_open_on_loopback: false,
+            retention_days: 90,
             demo_dir: PathBuf::from("demo"),
             sdk_dir: PathBuf::from("npm/monitor-sdk/dist"),
             projects: vec![ProjectConfig {

@@ -6,7 +6,7 @@
 //! `crate::clickhouse::ClickHouseStore` reads. Both traits are blocking; the endpoints call
 //! them through `spawn_blocking` so that a slow disk never stalls the async workers.
 
-mod sqlite;
+pub mod sqlite;
 
 use std::fmt;
 

@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 mod query;
+pub mod retention;
 pub mod schema;
 
 use rusqlite::{params, Connection, OpenFlags};
