@@ -57,6 +57,7 @@ pub mod discard;
 pub mod endpoints;
 pub mod error;
 pub mod facts;
+pub mod grouping;
 pub mod kafka;
 pub mod listener;
 pub mod metrics;
@@ -77,7 +78,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
-use crate::endpoints::{cors_free_routes, events, ingest, overview};
+use crate::endpoints::{cors_free_routes, events, ingest, issues, overview};
 use crate::query::QueryStore;
 use crate::ready::ReadyCheck;
 use crate::store::{EventSink, SqliteStore, StoreError};
@@ -162,6 +163,15 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/{project_id}/overview",
             query_route(get(overview::read)),
+        )
+        .route("/api/{project_id}/issues", query_route(get(issues::list)))
+        .route(
+            "/api/{project_id}/issues/{fingerprint}",
+            query_route(get(issues::one).patch(issues::change).post(issues::change)),
+        )
+        .route(
+            "/api/{project_id}/issues/{fingerprint}/events",
+            query_route(get(issues::events)),
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -14,7 +14,7 @@ mod services;
 
 use query::backend::Backend;
 use query::fixture::{Fixture, HOUR};
-use query::{events, overview};
+use query::{events, issues, overview};
 use services::ensure_services;
 
 fn now_ms() -> i64 {
@@ -46,4 +46,7 @@ fn both_stores_give_the_same_answers() {
     let [sqlite, clickhouse] = &stores;
     events::check(sqlite, clickhouse, &fixture);
     overview::check(sqlite, clickhouse, &fixture);
+    issues::check(sqlite, clickhouse, &fixture);
+    // Last: it changes statuses and adds events.
+    issues::statuses(sqlite, clickhouse, &fixture);
 }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
-use monitor_collector::query::{Aggregate, AggregateRow, QueryStore, Scope, Search, SessionRow};
+use monitor_collector::query::{
+    Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
+    Scope, Search, SessionRow,
+};
 use monitor_collector::store::{EventSink, StoreError};
 use monitor_collector::validate::ValidEvent;
 use monitor_collector::{app, AppState};
@@ -209,6 +212,21 @@ impl QueryStore for BrokenSink {
         on_fire()
     }
     fn sessions(&self, _: &Scope, _: Option<i64>) -> Result<Vec<SessionRow>, StoreError> {
+        on_fire()
+    }
+    fn issue_groups(&self, _: &Scope, _: &[String]) -> Result<Vec<IssueGroup>, StoreError> {
+        on_fire()
+    }
+    fn issue_lifetimes(&self, _: u64, _: &[String]) -> Result<Vec<IssueLifetime>, StoreError> {
+        on_fire()
+    }
+    fn issue_releases(&self, _: u64, _: &[String]) -> Result<Vec<IssueRelease>, StoreError> {
+        on_fire()
+    }
+    fn issue_states(&self, _: u64, _: &[String]) -> Result<Vec<IssueState>, StoreError> {
+        on_fire()
+    }
+    fn set_issue_state(&self, _: u64, _: &IssueState) -> Result<(), StoreError> {
         on_fire()
     }
 }

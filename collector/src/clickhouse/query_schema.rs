@@ -1,5 +1,6 @@
 //! The schema the query API needs beyond the consumer's own: the columns of
-//! [`crate::facts::Facts`] on `events` (migration 9).
+//! [`crate::facts::Facts`] on `events` (migration 9), the errors' `fingerprint` and the
+//! `issue_status` table (migration 10).
 //!
 //! They are computed in Rust when a row is made (row.rs), not by ClickHouse from the payload:
 //! 18.16 has no `JSONExtract`, its `visitParam*` functions take the first key of a name at
@@ -24,16 +25,38 @@ pub const QUERY_COLUMNS: &[(&str, &str)] = &[
     ("metric_id", "String"),
 ];
 
+/// An issue's status, the one piece of mutable state: a row per change, the latest
+/// (`changed_at_ms`) winning; read with `FINAL`.
+const ISSUE_STATUS: &str = "CREATE TABLE IF NOT EXISTS {db}.issue_status (
+    project_id       UInt64,
+    fingerprint      String,
+    status           String,
+    resolved_release String,
+    changed_at_ms    UInt64
+)
+ENGINE = ReplacingMergeTree(changed_at_ms)
+ORDER BY (project_id, fingerprint)";
+
 /// The migrations of the query side, for every server version.
 pub fn query_migrations(db: &str) -> Vec<Migration> {
-    vec![Migration {
-        version: 9,
-        name: "events: query columns",
-        statements: QUERY_COLUMNS
-            .iter()
-            .map(|(column, kind)| format!("ALTER TABLE {db}.events ADD COLUMN {column} {kind}"))
-            .collect(),
-    }]
+    vec![
+        Migration {
+            version: 9,
+            name: "events: query columns",
+            statements: QUERY_COLUMNS
+                .iter()
+                .map(|(column, kind)| format!("ALTER TABLE {db}.events ADD COLUMN {column} {kind}"))
+                .collect(),
+        },
+        Migration {
+            version: 10,
+            name: "issues: fingerprint, issue_status",
+            statements: vec![
+                format!("ALTER TABLE {db}.events ADD COLUMN fingerprint String"),
+                ISSUE_STATUS.replace("{db}", db),
+            ],
+        },
+    ]
 }
 
 /// `(table, column)` when `statement` is one of the `ADD COLUMN`s made here, so that the

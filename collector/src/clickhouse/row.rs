@@ -41,6 +41,8 @@ pub struct EventRow {
     pub value: f64,
     pub rating: String,
     pub metric_id: String,
+    // Migration 10.
+    pub fingerprint: String,
 }
 
 impl EventRow {
@@ -75,6 +77,7 @@ impl EventRow {
             value: facts.value,
             rating: facts.rating,
             metric_id: facts.metric_id,
+            fingerprint: facts.fingerprint,
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Search takes the range and filters of every query plus `type`, `user` (user id),
 //! `session` (session id), `q` (case-insensitive text in the event's headline: an error's
-//! message, a click's target ...), `limit` and `cursor`. The answer's `next_cursor`, passed
+//! message, a click's target ...), `issue` (an issue's fingerprint), `limit` and `cursor`. The answer's `next_cursor`, passed
 //! back as `cursor`, gives the next page; it is `null` on the last one.
 
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// Caps one answer so a careless query cannot make the collector serialize the whole store.
 pub const MAX_LIMIT: usize = 1000;
 
-const SEARCH: &[&str] = &["type", "user", "session", "q", "limit", "cursor"];
+const SEARCH: &[&str] = &["type", "user", "session", "q", "issue", "limit", "cursor"];
 
 pub async fn read(
     State(state): State<AppState>,
@@ -34,6 +34,16 @@ pub async fn read(
 ) -> Result<Json<Value>, ApiError> {
     let project_id = authorize(&state, &project, &headers)?;
     let params = Params::parse(params, &[RANGE, FILTERS, SEARCH])?;
+    search_page(&state, project_id, &params, params.text("issue")).await
+}
+
+/// One page of a search; `issue` restricts it to one issue's events.
+pub async fn search_page(
+    state: &AppState,
+    project_id: u64,
+    params: &Params,
+    issue: Option<String>,
+) -> Result<Json<Value>, ApiError> {
     let limit = params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let search = Search {
         scope: Scope {
@@ -45,11 +55,12 @@ pub async fn read(
         user_id: params.text("user"),
         session_id: params.text("session"),
         text: params.text("q"),
+        fingerprint: issue,
         before: params.cursor()?,
         // One more than asked for says whether there is a next page.
         limit: limit + 1,
     };
-    let mut events = run(&state, move |store| store.search(&search)).await?;
+    let mut events = run(state, move |store| store.search(&search)).await?;
     let next_cursor = if events.len() > limit {
         events.truncate(limit);
         events.last().and_then(Cursor::after).map(|c| c.to_string())

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod health;
 pub mod ingest;
+pub mod issues;
 pub mod limit;
 pub mod metrics;
 pub mod overview;

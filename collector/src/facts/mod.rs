@@ -47,6 +47,8 @@ pub struct Facts {
     /// A web vital's `id` (one per metric instance and page load), so that several reports
     /// of one instance count once.
     pub metric_id: String,
+    /// An error's issue ([`crate::grouping::fingerprint`]); empty for other events.
+    pub fingerprint: String,
 }
 
 impl Facts {
@@ -93,6 +95,10 @@ impl Facts {
             value,
             rating,
             metric_id,
+            fingerprint: match event_type {
+                EventType::Error => crate::grouping::fingerprint(event).unwrap_or_default(),
+                _ => String::new(),
+            },
         }
     }
 }

@@ -12,7 +12,9 @@
 //! `spawn_blocking`; the ClickHouse implementation blocks on its async client there.
 
 pub mod cursor;
+pub mod issues;
 pub mod overview;
+pub mod release;
 pub mod sql;
 
 use serde_json::Value;
@@ -21,6 +23,7 @@ use crate::store::StoreError;
 use crate::validate::EventType;
 
 pub use cursor::Cursor;
+pub use issues::{IssueGroup, IssueLifetime, IssueRelease, IssueState, Status};
 
 /// A time range, `[from_ms, to_ms)` in milliseconds since the epoch, on the events' own
 /// `timestamp`.
@@ -83,6 +86,8 @@ pub enum Dim {
     ReferrerHost,
     /// The event's headline: a click's target, a vital's name, an error's message.
     Message,
+    /// An error's issue.
+    Fingerprint,
 }
 
 impl Dim {
@@ -95,6 +100,7 @@ impl Dim {
             Dim::Device => "device",
             Dim::ReferrerHost => "referrer_host",
             Dim::Message => "message",
+            Dim::Fingerprint => "fingerprint",
         }
     }
 }
@@ -105,6 +111,8 @@ pub struct Aggregate {
     pub scope: Scope,
     /// Only these types; empty means all.
     pub types: Vec<EventType>,
+    /// Only the errors of these issues; empty means no such condition.
+    pub fingerprints: Vec<String>,
     pub by: Vec<Dim>,
     /// Groups whose `by` values are all empty are left out (a click without a target).
     pub skip_empty: bool,
@@ -154,6 +162,8 @@ pub struct Search {
     pub session_id: Option<String>,
     /// Case-insensitive (ASCII) substring of the event's headline.
     pub text: Option<String>,
+    /// Only the events of this issue.
+    pub fingerprint: Option<String>,
     /// Only events older than this position (the cursor of the previous page).
     pub before: Option<Cursor>,
     pub limit: usize,
@@ -180,4 +190,32 @@ pub trait QueryStore: Send + Sync + 'static {
         scope: &Scope,
         bucket_ms: Option<i64>,
     ) -> Result<Vec<SessionRow>, StoreError>;
+
+    /// The issues with errors in `scope` (all, or those of `only`): at most
+    /// [`issues::MAX_GROUPS`], most frequent first, then by fingerprint.
+    fn issue_groups(&self, scope: &Scope, only: &[String]) -> Result<Vec<IssueGroup>, StoreError>;
+
+    /// What is known of these issues over all time, with their latest event.
+    fn issue_lifetimes(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueLifetime>, StoreError>;
+
+    /// For each of these issues and each release it was seen in: when its last event of
+    /// that release arrived.
+    fn issue_releases(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueRelease>, StoreError>;
+
+    /// The stored statuses of these issues (an issue never changed has none).
+    fn issue_states(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueState>, StoreError>;
+
+    fn set_issue_state(&self, project_id: u64, state: &IssueState) -> Result<(), StoreError>;
 }

@@ -156,6 +156,7 @@ fn by_type(scope: &Scope, bucket_ms: Option<i64>) -> Aggregate {
     Aggregate {
         scope: scope.clone(),
         types: Vec::new(),
+        fingerprints: Vec::new(),
         by: vec![Dim::Type],
         skip_empty: false,
         bucket_ms,

@@ -71,6 +71,9 @@ pub fn search_conditions(search: &Search, d: &mut impl Dialect) -> Vec<String> {
     if let Some(session_id) = &search.session_id {
         conditions.push(format!("session_id = {}", d.text(session_id)));
     }
+    if let Some(fingerprint) = &search.fingerprint {
+        conditions.push(format!("fingerprint = {}", d.text(fingerprint)));
+    }
     if let Some(text) = &search.text {
         // `lower` is ASCII-only in both SQLite (without ICU) and ClickHouse, so both match
         // the same rows; `lowerUTF8` has no SQLite twin.
@@ -85,6 +88,28 @@ pub fn search_conditions(search: &Search, d: &mut impl Dialect) -> Vec<String> {
         conditions.push(format!(
             "({ts} < {at} OR ({ts} = {at_again} AND event_id < {id}))"
         ));
+    }
+    conditions
+}
+
+/// `fingerprint IN (...)`, or nothing for an empty list.
+pub fn fingerprints_condition(fingerprints: &[String], d: &mut impl Dialect) -> Option<String> {
+    if fingerprints.is_empty() {
+        return None;
+    }
+    let values: Vec<String> = fingerprints.iter().map(|f| d.text(f)).collect();
+    Some(format!("fingerprint IN ({})", values.join(", ")))
+}
+
+/// The conditions of an [`Aggregate`](super::Aggregate) query.
+pub fn aggregate_conditions(query: &super::Aggregate, d: &mut impl Dialect) -> Vec<String> {
+    let mut conditions = scope_conditions(&query.scope, d);
+    conditions.extend(types_condition(&query.types));
+    conditions.extend(fingerprints_condition(&query.fingerprints, d));
+    let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
+    if query.skip_empty && !dims.is_empty() {
+        let any: Vec<String> = dims.iter().map(|c| format!("{c} != ''")).collect();
+        conditions.push(format!("({})", any.join(" OR ")));
     }
     conditions
 }

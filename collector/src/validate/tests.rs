@@ -378,3 +378,22 @@ fn behaviour_fields_of_the_newer_sdk_are_typed() {
         "events[2].http.error: expected a string"
     );
 }
+
+#[test]
+fn an_error_may_bring_its_own_fingerprint() {
+    let error = |fingerprint: Value| {
+        event(
+            "error",
+            json!({"exception": {"values": [{"type": "E"}]}, "fingerprint": fingerprint}),
+        )
+    };
+    ok(error(json!(["checkout", "{{ default }}"])));
+    assert_eq!(
+        reason(error(json!("checkout"))),
+        "events[2].fingerprint: expected an array"
+    );
+    assert_eq!(
+        reason(error(json!(["a", 1]))),
+        "events[2].fingerprint[1]: expected a string"
+    );
+}

@@ -10,6 +10,14 @@ pub fn check(event_type: EventType, event: &Obj) -> Result<(), Reason> {
     match event_type {
         EventType::Error => {
             event.opt_str("message")?;
+            if let Some(parts) = event.opt_array("fingerprint")? {
+                let path = event.path_of("fingerprint");
+                for (i, part) in parts.iter().enumerate() {
+                    if !part.is_string() {
+                        return Err(expected(&format!("{path}[{i}]"), "a string"));
+                    }
+                }
+            }
             check_exception(event)
         }
         EventType::Message => event.req_str("message").map(drop),

@@ -174,6 +174,87 @@ fn session_events(s: &Session, ids: &mut Ids, out: &mut Vec<Value>) {
         ));
     }
     vitals(s, ids, out);
+    errors(s, ids, out);
+}
+
+/// The frames the SDK sends for the checkout bug, as each engine names them: V8 prefixes
+/// the receiver (`HTMLButtonElement.onSubmit`), SpiderMonkey and JavaScriptCore do not.
+/// Each release is another build, with another hash in the file name.
+fn checkout_frames(agent: &str, release: &str) -> Value {
+    let hash = match release {
+        "web@1.9.0" => "DiwrgTda",
+        "web@1.10.0" => "B7x1Qw2e",
+        _ => "Cq9Zt3Lm",
+    };
+    let file = format!("{SITE}/assets/index-{hash}.js?v=1");
+    let handler = if agent == FIREFOX || agent == IPHONE {
+        "onSubmit"
+    } else {
+        "HTMLButtonElement.onSubmit"
+    };
+    let line = 10 + release.len() as u64;
+    json!([
+        {"filename": format!("{SITE}/node_modules/.vite/deps/react-dom.js"), "function": "dispatch", "lineno": 1, "colno": 2, "in_app": false},
+        {"filename": file, "function": handler, "lineno": line + 10, "colno": 5, "in_app": true},
+        {"filename": file, "function": "submitOrder", "lineno": line + 30, "colno": 9, "in_app": true},
+        {"filename": file, "function": "applyCoupon", "lineno": line, "colno": 34, "in_app": true},
+    ])
+}
+
+/// The checkout bug in sessions 0, 3, 6, ..., 4 and 11 (every engine and release); a failing
+/// request without a stack in 1, 5, 9, 13 (grouped by its normalised message); a payment
+/// timeout with the SDK's own fingerprint in 2 and 7.
+fn errors(s: &Session, ids: &mut Ids, out: &mut Vec<Value>) {
+    let i = s.index;
+    if i % 3 == 0 || i == 4 || i == 11 {
+        out.push(checkout_error(s, ids, s.start + 3_500));
+    }
+    if i % 4 == 1 {
+        out.push(s.event(ids, "error", s.start + 2_500, PAGES[(i % 4) as usize], json!({
+            "level": "error",
+            "exception": {"values": [{"type": "Error",
+                "value": format!("Request {} to https://api.shop.example/orders/{} failed", 4000 + i, 17 + i),
+                "mechanism": {"type": "onunhandledrejection", "handled": false}}]}})));
+    }
+    if i == 2 || i == 7 {
+        out.push(s.event(ids, "error", s.start + 3_000, PAGES[(i % 4) as usize], json!({
+            "level": "warning", "fingerprint": ["payment-timeout"],
+            "exception": {"values": [{"type": "TimeoutError", "value": format!("payment {i} timed out"),
+                "mechanism": {"type": "generic", "handled": true}}]}})));
+    }
+}
+
+/// One checkout bug error of session `s` at `at`.
+pub fn checkout_error_at(
+    s_index: i64,
+    release: &'static str,
+    agent: &'static str,
+    id: u64,
+    at: i64,
+) -> Value {
+    let mut s = session(s_index, at);
+    s.release = release;
+    s.agent = agent;
+    checkout_error(&s, &mut Ids(id), at)
+}
+
+fn checkout_error(s: &Session, ids: &mut Ids, at: i64) -> Value {
+    let message = match s.agent {
+        FIREFOX => "cart.total is undefined",
+        IPHONE => "undefined is not an object (evaluating 'cart.total.amount')",
+        _ => "Cannot read properties of undefined (reading 'amount')",
+    };
+    s.event(
+        ids,
+        "error",
+        at,
+        "/checkout",
+        json!({
+        "level": "error",
+        "exception": {"values": [{"type": "TypeError", "value": message,
+            "mechanism": {"type": "onerror", "handled": false},
+            "stacktrace": {"frames": checkout_frames(s.agent, s.release)}}]}}),
+    )
 }
 
 fn vitals(s: &Session, ids: &mut Ids, out: &mut Vec<Value>) {

@@ -8,5 +8,6 @@ pub mod backend;
 pub mod compare;
 pub mod events;
 pub mod fixture;
+pub mod issues;
 pub mod oracle;
 pub mod overview;

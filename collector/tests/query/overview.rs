@@ -63,8 +63,12 @@ pub fn check(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
         &change.into(),
         duration.unwrap() / previous_duration.unwrap() - 1.0,
     );
-    // No errors in this fixture yet: the error rate is 0 per 1,000 page views, not null.
-    near("error rate", &totals(&answer, "error_rate")["value"], 0.0);
+    let errors = counts["error"] as f64;
+    near(
+        "error rate",
+        &totals(&answer, "error_rate")["value"],
+        errors * 1000.0 / page_views as f64,
+    );
 
     let by_type: Vec<(&str, u64)> = answer["events_by_type"]
         .as_array()

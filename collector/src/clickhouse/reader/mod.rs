@@ -13,6 +13,7 @@
 //! The trait is blocking: its methods run on the blocking pool (`spawn_blocking`) and wait
 //! there for the async client on the runtime captured at construction.
 
+mod issues;
 mod sql;
 
 use std::time::Duration;
@@ -21,9 +22,10 @@ use ::clickhouse::Client;
 use serde_json::{Map, Value};
 
 use crate::config::ClickHouseConfig;
-use crate::query::sql::{scope_conditions, search_conditions, types_condition, where_clause};
+use crate::query::sql::{aggregate_conditions, scope_conditions, search_conditions, where_clause};
 use crate::query::{
-    Aggregate, AggregateRow, QueryStore, Scope, Search, SessionRow, BOUNCE_BELOW_MS,
+    Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
+    Scope, Search, SessionRow, BOUNCE_BELOW_MS,
 };
 use crate::store::StoreError;
 
@@ -82,6 +84,22 @@ impl ClickHouseStore {
                     .map_err(|e| StoreError::Corrupt(format!("clickhouse answer: {e}")))
             })
             .collect()
+    }
+
+    /// Runs a statement that answers nothing (an insert).
+    fn execute(&self, sql: &str) -> Result<(), StoreError> {
+        let query = self.client.query_raw(sql);
+        self.runtime
+            .block_on(async {
+                tokio::time::timeout(QUERY_TIMEOUT, query.execute())
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(::clickhouse::error::Error::Custom(
+                            "no answer in time".into(),
+                        ))
+                    })
+            })
+            .map_err(|e| StoreError::Unavailable(format!("clickhouse: {e}")))
     }
 
     fn events(&self, conditions: &[String], order_limit: &str) -> Result<Vec<Value>, StoreError> {
@@ -150,13 +168,8 @@ impl QueryStore for ClickHouseStore {
     }
 
     fn aggregate(&self, query: &Aggregate) -> Result<Vec<AggregateRow>, StoreError> {
-        let mut conditions = scope_conditions(&query.scope, &mut Literal);
-        conditions.extend(types_condition(&query.types));
+        let conditions = aggregate_conditions(query, &mut Literal);
         let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
-        if query.skip_empty && !dims.is_empty() {
-            let any: Vec<String> = dims.iter().map(|c| format!("{c} != ''")).collect();
-            conditions.push(format!("({})", any.join(" OR ")));
-        }
         let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
         let order = match query.top {
             Some(_) => format!("n DESC{keys}"),
@@ -215,5 +228,37 @@ impl QueryStore for ClickHouseStore {
                 duration_ms_sum: float(row, "duration_sum"),
             })
             .collect())
+    }
+
+    fn issue_groups(&self, scope: &Scope, only: &[String]) -> Result<Vec<IssueGroup>, StoreError> {
+        self.groups(scope, only)
+    }
+
+    fn issue_lifetimes(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueLifetime>, StoreError> {
+        self.lifetimes(project_id, fingerprints)
+    }
+
+    fn issue_releases(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueRelease>, StoreError> {
+        self.releases(project_id, fingerprints)
+    }
+
+    fn issue_states(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueState>, StoreError> {
+        self.states(project_id, fingerprints)
+    }
+
+    fn set_issue_state(&self, project_id: u64, state: &IssueState) -> Result<(), StoreError> {
+        self.set_state(project_id, state)
     }
 }

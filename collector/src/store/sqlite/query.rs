@@ -9,12 +9,14 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 use serde_json::Value;
 
+use super::issues;
 use super::{lock, sql_id, SqliteStore};
 use crate::query::sql::{
-    scope_conditions, search_conditions, types_condition, where_clause, Dialect,
+    aggregate_conditions, scope_conditions, search_conditions, where_clause, Dialect,
 };
 use crate::query::{
-    Aggregate, AggregateRow, QueryStore, Scope, Search, SessionRow, BOUNCE_BELOW_MS,
+    Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
+    Scope, Search, SessionRow, BOUNCE_BELOW_MS,
 };
 use crate::store::StoreError;
 
@@ -113,13 +115,8 @@ impl QueryStore for SqliteStore {
     fn aggregate(&self, query: &Aggregate) -> Result<Vec<AggregateRow>, StoreError> {
         sql_id(query.scope.project_id)?;
         let mut bound = Bound::default();
-        let mut conditions = scope_conditions(&query.scope, &mut bound);
-        conditions.extend(types_condition(&query.types));
+        let conditions = aggregate_conditions(query, &mut bound);
         let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
-        if query.skip_empty && !dims.is_empty() {
-            let any: Vec<String> = dims.iter().map(|c| format!("{c} != ''")).collect();
-            conditions.push(format!("({})", any.join(" OR ")));
-        }
         let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
         let order = match query.top {
             Some(_) => format!(
@@ -191,6 +188,38 @@ impl QueryStore for SqliteStore {
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }
+
+    fn issue_groups(&self, scope: &Scope, only: &[String]) -> Result<Vec<IssueGroup>, StoreError> {
+        issues::groups(self, scope, only)
+    }
+
+    fn issue_lifetimes(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueLifetime>, StoreError> {
+        issues::lifetimes(self, project_id, fingerprints)
+    }
+
+    fn issue_releases(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueRelease>, StoreError> {
+        issues::releases(self, project_id, fingerprints)
+    }
+
+    fn issue_states(
+        &self,
+        project_id: u64,
+        fingerprints: &[String],
+    ) -> Result<Vec<IssueState>, StoreError> {
+        issues::states(self, project_id, fingerprints)
+    }
+
+    fn set_issue_state(&self, project_id: u64, state: &IssueState) -> Result<(), StoreError> {
+        issues::set_state(self, project_id, state)
+    }
 }
 
 /// The whole range of a project, for the tests.
@@ -237,6 +266,7 @@ mod tests {
             user_id: None,
             session_id: None,
             text: None,
+            fingerprint: None,
             before,
             limit,
         }

@@ -103,6 +103,7 @@ mod tests {
                 user_id: None,
                 session_id: None,
                 text: None,
+                fingerprint: None,
                 before: None,
                 limit: 100,
             })

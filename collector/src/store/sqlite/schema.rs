@@ -3,7 +3,9 @@
 //! 1. `events` as the first collector wrote it (idempotent, so a file from before migrations
 //!    existed passes through it unchanged);
 //! 2. the columns of [`Facts`], filled for the rows already there, and indexes for the query
-//!    API: by time, by type and time, by session.
+//!    API: by time, by type and time, by session;
+//! 3. issues: the errors' `fingerprint` (filled for the errors already there), an index by
+//!    issue, and `issue_status`, the one table of mutable state.
 //!
 //! Each migration runs in one transaction together with its `user_version`, so a crash
 //! leaves either the old schema or the new one.
@@ -59,8 +61,21 @@ CREATE INDEX IF NOT EXISTS events_by_type_time ON events (project_id, type, time
 CREATE INDEX IF NOT EXISTS events_by_session ON events (project_id, session_id, timestamp);
 ";
 
+const V3_ISSUES: &str = "
+CREATE INDEX IF NOT EXISTS events_by_issue ON events (project_id, fingerprint, timestamp)
+    WHERE fingerprint != '';
+CREATE TABLE IF NOT EXISTS issue_status (
+    project_id       INTEGER NOT NULL,
+    fingerprint      TEXT    NOT NULL,
+    status           TEXT    NOT NULL,
+    resolved_release TEXT    NOT NULL,
+    changed_at       INTEGER NOT NULL,
+    PRIMARY KEY (project_id, fingerprint)
+) WITHOUT ROWID;
+";
+
 /// The version this code writes; a file with a newer one came from a newer collector.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Brings the file's schema to [`VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -75,6 +90,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         match version {
             1 => tx.execute_batch(V1_EVENTS)?,
             2 => add_facts(&tx)?,
+            3 => add_issues(&tx)?,
             _ => unreachable!("no migration {version}"),
         }
         tx.pragma_update(None, "user_version", version)?;
@@ -93,6 +109,25 @@ fn add_facts(tx: &Transaction) -> Result<(), StoreError> {
     }
     backfill(tx)?;
     tx.execute_batch(V2_INDEXES)?;
+    Ok(())
+}
+
+fn add_issues(tx: &Transaction) -> Result<(), StoreError> {
+    tx.execute_batch("ALTER TABLE events ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''")?;
+    let errors: Vec<(i64, String)> = tx
+        .prepare("SELECT id, payload FROM events WHERE type = 'error'")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE events SET fingerprint = ?2 WHERE id = ?1")?;
+    for (id, payload) in errors {
+        let Ok(event) = serde_json::from_str(&payload) else {
+            continue;
+        };
+        if let Some(fingerprint) = crate::grouping::fingerprint(&event) {
+            update.execute(params![id, fingerprint])?;
+        }
+    }
+    tx.execute_batch(V3_ISSUES)?;
     Ok(())
 }
 
@@ -157,13 +192,30 @@ mod tests {
             [event],
         )
         .unwrap();
+        let error = r#"{"event_id":"b","type":"error","timestamp":5,"exception":{"values":[{"type":"E","value":"boom"}]}}"#;
+        conn.execute(
+            "INSERT INTO events (project_id, event_id, type, timestamp, received_at, payload)
+             VALUES (1, 'b', 'error', 5, 6, ?1)",
+            [error],
+        )
+        .unwrap();
         migrate(&mut conn).unwrap();
         let (path, visitor): (String, String) = conn
-            .query_row("SELECT page_path, visitor_id FROM events", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT page_path, visitor_id FROM events WHERE event_id = 'a'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
         assert_eq!((path.as_str(), visitor.as_str()), ("/p", "u"));
+        let fingerprint: String = conn
+            .query_row(
+                "SELECT fingerprint FROM events WHERE event_id = 'b'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fingerprint.len(), 32, "old errors get their issue");
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
