@@ -78,7 +78,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
-use crate::endpoints::{cors_free_routes, events, ingest, issues, overview};
+use crate::endpoints::{behaviour, cors_free_routes, events, ingest, issues, overview, vitals};
 use crate::query::QueryStore;
 use crate::ready::ReadyCheck;
 use crate::store::{EventSink, SqliteStore, StoreError};
@@ -163,6 +163,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/{project_id}/overview",
             query_route(get(overview::read)),
+        )
+        .route("/api/{project_id}/vitals", query_route(get(vitals::read)))
+        .route(
+            "/api/{project_id}/behaviour",
+            query_route(get(behaviour::read)),
         )
         .route("/api/{project_id}/issues", query_route(get(issues::list)))
         .route(

@@ -14,7 +14,7 @@ mod services;
 
 use query::backend::Backend;
 use query::fixture::{Fixture, HOUR};
-use query::{events, issues, overview};
+use query::{behaviour, events, issues, overview, vitals};
 use services::ensure_services;
 
 fn now_ms() -> i64 {
@@ -47,6 +47,8 @@ fn both_stores_give_the_same_answers() {
     events::check(sqlite, clickhouse, &fixture);
     overview::check(sqlite, clickhouse, &fixture);
     issues::check(sqlite, clickhouse, &fixture);
+    vitals::check(sqlite, clickhouse, &fixture);
+    behaviour::check(sqlite, clickhouse, &fixture);
     // Last: it changes statuses and adds events.
     issues::statuses(sqlite, clickhouse, &fixture);
 }

@@ -9,7 +9,7 @@ use axum::http::Request;
 use common::*;
 use monitor_collector::query::{
     Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
-    Scope, Search, SessionRow,
+    Scope, Search, SessionRow, VitalQuery, VitalRow,
 };
 use monitor_collector::store::{EventSink, StoreError};
 use monitor_collector::validate::ValidEvent;
@@ -227,6 +227,12 @@ impl QueryStore for BrokenSink {
         on_fire()
     }
     fn set_issue_state(&self, _: u64, _: &IssueState) -> Result<(), StoreError> {
+        on_fire()
+    }
+    fn vitals(&self, _: &VitalQuery) -> Result<Vec<VitalRow>, StoreError> {
+        on_fire()
+    }
+    fn entry_pages(&self, _: &Scope, _: bool, _: usize) -> Result<Vec<(String, u64)>, StoreError> {
         on_fire()
     }
 }

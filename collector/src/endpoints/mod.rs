@@ -1,6 +1,7 @@
 //! One file per route. Handlers are thin: they call the layers (auth, decode, validate, store)
 //! and let [`ApiError`] turn failures into answers.
 
+pub mod behaviour;
 pub mod events;
 pub mod health;
 pub mod ingest;
@@ -12,6 +13,7 @@ pub mod params;
 pub mod query;
 pub mod ready;
 pub mod static_files;
+pub mod vitals;
 
 use axum::routing::get;
 use axum::Router;

@@ -60,11 +60,14 @@ impl Facts {
         let viewport_width = event.pointer("/browser/viewport/w").and_then(Value::as_f64);
         let client = classify(&text(event, &["browser", "user_agent"]), viewport_width);
         let (value, rating, metric_id) = match event_type {
-            EventType::WebVital => (
-                number(event, &["value"]),
-                text(event, &["rating"]),
-                text(event, &["id"]),
-            ),
+            EventType::WebVital => {
+                let value = number(event, &["value"]);
+                let rating = match text(event, &["rating"]) {
+                    given if given.is_empty() => rate(&text(event, &["name"]), value),
+                    given => given,
+                };
+                (value, rating, text(event, &["id"]))
+            }
             EventType::TimeOnPage => (number(event, &["duration"]), String::new(), String::new()),
             EventType::RageClick => (number(event, &["count"]), String::new(), String::new()),
             EventType::HttpError => (
@@ -101,6 +104,32 @@ impl Facts {
             },
         }
     }
+}
+
+/// The published web-vitals thresholds (docs/protocol.md): `(name, good up to, poor over)`.
+const THRESHOLDS: &[(&str, f64, f64)] = &[
+    ("FCP", 1800.0, 3000.0),
+    ("FP", 1800.0, 3000.0),
+    ("LCP", 2500.0, 4000.0),
+    ("CLS", 0.1, 0.25),
+    ("INP", 200.0, 500.0),
+    ("TTFB", 800.0, 1800.0),
+    ("TBT", 200.0, 600.0),
+];
+
+/// A vital's rating by the thresholds, for a report that came without one.
+fn rate(name: &str, value: f64) -> String {
+    let Some((_, good, poor)) = THRESHOLDS.iter().find(|(n, _, _)| *n == name) else {
+        return String::new();
+    };
+    let rating = if value <= *good {
+        "good"
+    } else if value <= *poor {
+        "needs-improvement"
+    } else {
+        "poor"
+    };
+    rating.to_owned()
 }
 
 /// The string at `path`, or empty.

@@ -11,11 +11,15 @@
 //! The trait is blocking, like the write side: the endpoints call it through
 //! `spawn_blocking`; the ClickHouse implementation blocks on its async client there.
 
+pub mod behaviour;
 pub mod cursor;
 pub mod issues;
 pub mod overview;
+pub mod quantile;
 pub mod release;
+pub mod score;
 pub mod sql;
+pub mod vitals;
 
 use serde_json::Value;
 
@@ -24,6 +28,7 @@ use crate::validate::EventType;
 
 pub use cursor::Cursor;
 pub use issues::{IssueGroup, IssueLifetime, IssueRelease, IssueState, Status};
+pub use vitals::{VitalGroup, VitalQuery, VitalRow};
 
 /// A time range, `[from_ms, to_ms)` in milliseconds since the epoch, on the events' own
 /// `timestamp`.
@@ -118,9 +123,27 @@ pub struct Aggregate {
     pub skip_empty: bool,
     /// Buckets of this many ms, aligned to the epoch (a day is a UTC day).
     pub bucket_ms: Option<i64>,
-    /// Only the `top` largest groups: by count, descending, then by key, ascending, so that
+    /// Only the `top` largest groups by `rank`, descending, then by key, ascending, so that
     /// ties come out in the same order from every store.
     pub top: Option<usize>,
+    pub rank: Rank,
+}
+
+/// What [`Aggregate::top`] ranks groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rank {
+    Count,
+    /// The sum of the events' `value` (time on page, rage clicks).
+    ValueSum,
+}
+
+impl Rank {
+    pub fn column(self) -> &'static str {
+        match self {
+            Rank::Count => "n",
+            Rank::ValueSum => "value_sum",
+        }
+    }
 }
 
 /// One group of an [`Aggregate`].
@@ -218,4 +241,17 @@ pub trait QueryStore: Send + Sync + 'static {
     ) -> Result<Vec<IssueState>, StoreError>;
 
     fn set_issue_state(&self, project_id: u64, state: &IssueState) -> Result<(), StoreError>;
+
+    /// Web vitals by metric, group and bucket, from each instance's last report, ordered by
+    /// name, key, bucket.
+    fn vitals(&self, query: &VitalQuery) -> Result<Vec<VitalRow>, StoreError>;
+
+    /// Sessions by their first (`exit: false`) or last page view's page: the `top` pages with
+    /// the most sessions, ties by page.
+    fn entry_pages(
+        &self,
+        scope: &Scope,
+        exit: bool,
+        top: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
 }

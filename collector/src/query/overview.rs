@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Aggregate, Dim, QueryStore, Range, Scope, SessionRow};
+use super::{Aggregate, Dim, QueryStore, Range, Rank, Scope, SessionRow};
 use crate::store::StoreError;
 
 /// A count, its value in the previous period and the relative change (`0.25` is +25 %).
@@ -161,6 +161,7 @@ fn by_type(scope: &Scope, bucket_ms: Option<i64>) -> Aggregate {
         skip_empty: false,
         bucket_ms,
         top: None,
+        rank: Rank::Count,
     }
 }
 

@@ -5,9 +5,11 @@
 #![allow(dead_code)] // the suite uses what each check needs
 
 pub mod backend;
+pub mod behaviour;
 pub mod compare;
 pub mod events;
 pub mod fixture;
 pub mod issues;
 pub mod oracle;
 pub mod overview;
+pub mod vitals;

@@ -15,6 +15,7 @@
 
 mod issues;
 mod sql;
+mod vitals;
 
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use crate::config::ClickHouseConfig;
 use crate::query::sql::{aggregate_conditions, scope_conditions, search_conditions, where_clause};
 use crate::query::{
     Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
-    Scope, Search, SessionRow, BOUNCE_BELOW_MS,
+    Scope, Search, SessionRow, VitalQuery, VitalRow, BOUNCE_BELOW_MS,
 };
 use crate::store::StoreError;
 
@@ -172,7 +173,7 @@ impl QueryStore for ClickHouseStore {
         let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
         let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
         let order = match query.top {
-            Some(_) => format!("n DESC{keys}"),
+            Some(_) => format!("{} DESC{keys}", query.rank.column()),
             None => format!("bucket{keys}"),
         };
         let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
@@ -260,5 +261,18 @@ impl QueryStore for ClickHouseStore {
 
     fn set_issue_state(&self, project_id: u64, state: &IssueState) -> Result<(), StoreError> {
         self.set_state(project_id, state)
+    }
+
+    fn vitals(&self, query: &VitalQuery) -> Result<Vec<VitalRow>, StoreError> {
+        self.vital_rows(query)
+    }
+
+    fn entry_pages(
+        &self,
+        scope: &Scope,
+        exit: bool,
+        top: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.entries(scope, exit, top)
     }
 }

@@ -9,7 +9,7 @@ use super::{
     effective_status, non_empty, Issue, IssueGroup, IssueRelease, IssueState, SeriesPoint, Status,
 };
 use crate::query::overview::bucket_starts;
-use crate::query::{Aggregate, Dim, QueryStore, Scope};
+use crate::query::{Aggregate, Dim, QueryStore, Rank, Scope};
 use crate::store::StoreError;
 use crate::validate::EventType;
 
@@ -132,6 +132,7 @@ pub(super) fn build(
         skip_empty: true,
         bucket_ms: Some(interval_ms),
         top: None,
+        rank: Rank::Count,
     };
     for row in store.aggregate(&series)? {
         let key = row.keys.into_iter().next().unwrap_or_default();

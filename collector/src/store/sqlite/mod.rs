@@ -16,6 +16,7 @@ mod issues;
 mod query;
 pub mod retention;
 pub mod schema;
+mod vitals;
 
 use rusqlite::{params, Connection, OpenFlags};
 

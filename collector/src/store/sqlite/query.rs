@@ -16,7 +16,7 @@ use crate::query::sql::{
 };
 use crate::query::{
     Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
-    Scope, Search, SessionRow, BOUNCE_BELOW_MS,
+    Scope, Search, SessionRow, VitalQuery, VitalRow, BOUNCE_BELOW_MS,
 };
 use crate::store::StoreError;
 
@@ -47,7 +47,7 @@ impl Dialect for Bound {
 }
 
 /// `(CAST(timestamp AS INTEGER) / I) * I`: the bucket of an event, or 0 without buckets.
-fn bucket(column: &str, bucket_ms: Option<i64>) -> String {
+pub(super) fn bucket(column: &str, bucket_ms: Option<i64>) -> String {
     match bucket_ms {
         Some(ms) => format!("(CAST({column} AS INTEGER) / {ms}) * {ms}"),
         None => "0".to_owned(),
@@ -119,10 +119,7 @@ impl QueryStore for SqliteStore {
         let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
         let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
         let order = match query.top {
-            Some(_) => format!(
-                "n DESC{}",
-                dims.iter().map(|c| format!(", {c}")).collect::<String>()
-            ),
+            Some(_) => format!("{} DESC{keys}", query.rank.column()),
             None => format!("bucket{keys}"),
         };
         let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
@@ -219,6 +216,19 @@ impl QueryStore for SqliteStore {
 
     fn set_issue_state(&self, project_id: u64, state: &IssueState) -> Result<(), StoreError> {
         issues::set_state(self, project_id, state)
+    }
+
+    fn vitals(&self, query: &VitalQuery) -> Result<Vec<VitalRow>, StoreError> {
+        super::vitals::vitals(self, query)
+    }
+
+    fn entry_pages(
+        &self,
+        scope: &Scope,
+        exit: bool,
+        top: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        super::vitals::entry_pages(self, scope, exit, top)
     }
 }
 
