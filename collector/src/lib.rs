@@ -185,6 +185,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(query)
+        // Public: it describes the API, it reads nothing.
+        .route(
+            "/api/openapi.json",
+            get(endpoints::openapi::serve).fallback(endpoints::method_not_allowed),
+        )
         .merge(cors_free_routes(&state.config))
         .fallback(endpoints::not_found)
         .layer(middleware::from_fn(endpoints::metrics::count_requests))

@@ -13,7 +13,9 @@ mod query;
 mod services;
 
 use query::backend::Backend;
+use query::compare::same;
 use query::fixture::{Fixture, HOUR};
+use query::schema::Spec;
 use query::{behaviour, events, issues, overview, vitals};
 use services::ensure_services;
 
@@ -51,4 +53,26 @@ fn both_stores_give_the_same_answers() {
     behaviour::check(sqlite, clickhouse, &fixture);
     // Last: it changes statuses and adds events.
     issues::statuses(sqlite, clickhouse, &fixture);
+
+    // Every answer either store gave, errors included, is what the OpenAPI document says.
+    let (status, document) = sqlite.call("GET", "/api/openapi.json", None, "");
+    assert_eq!(status, 200, "the document needs no token");
+    same(
+        "openapi.json",
+        &document,
+        &clickhouse.call("GET", "/api/openapi.json", None, "").1,
+    );
+    let spec = Spec::new(document);
+    for store in &stores {
+        let answers = store.answers.borrow();
+        assert!(
+            answers.len() > 50,
+            "{}: {} answers",
+            store.name,
+            answers.len()
+        );
+        for (method, path, status, body) in answers.iter() {
+            spec.check(method, path, *status, body);
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod issues;
 pub mod limit;
 pub mod metrics;
+pub mod openapi;
 pub mod overview;
 pub mod params;
 pub mod query;

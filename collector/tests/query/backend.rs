@@ -14,9 +14,14 @@ pub const KEY_ONE: &str = "suite-key-one";
 pub const KEY_TWO: &str = "suite-key-two";
 pub const TOKEN: &str = "suite-api-token";
 
+/// One answer of the query API: method, path, status, body.
+pub type Exchange = (String, String, u16, Value);
+
 pub struct Backend {
     pub name: &'static str,
     pub addr: String,
+    /// Every query API answer this store gave, for the check against the OpenAPI document.
+    pub answers: std::cell::RefCell<Vec<Exchange>>,
     processes: Vec<Running>,
     database: Option<String>,
     _dir: tempfile::TempDir,
@@ -51,6 +56,7 @@ impl Backend {
         Backend {
             name: "sqlite",
             addr: listening_addr(&line),
+            answers: Default::default(),
             processes: vec![collector],
             database: None,
             _dir: dir,
@@ -88,6 +94,7 @@ impl Backend {
         Backend {
             name: "clickhouse",
             addr: listening_addr(&line),
+            answers: Default::default(),
             processes: vec![consumer, collector],
             database: Some(db),
             _dir: dir,
@@ -124,8 +131,11 @@ impl Backend {
     /// Any request; `token` as the bearer token when given.
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
         let (status, text) = self.request(method, path, token, body);
-        let value = serde_json::from_str(&text)
+        let value: Value = serde_json::from_str(&text)
             .unwrap_or_else(|_| panic!("{}: {method} {path}: not JSON: {text:?}", self.name));
+        self.answers
+            .borrow_mut()
+            .push((method.to_owned(), path.to_owned(), status, value.clone()));
         (status, value)
     }
 

@@ -12,4 +12,5 @@ pub mod fixture;
 pub mod issues;
 pub mod oracle;
 pub mod overview;
+pub mod schema;
 pub mod vitals;
