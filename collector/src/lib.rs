@@ -26,10 +26,13 @@
 //!    SDK can read the answer, errors included. [`error`] is where every failure became a
 //!    status and a `{"error": "..."}` body.
 //! 7. Later, the query API reads them back behind the api token ([`auth`]): event search
-//!    and lookup ([`endpoints::events`]), the overview ([`endpoints::overview`]). Each
-//!    endpoint parses its parameters ([`endpoints::params`]) and asks [`query`], which
+//!    and lookup ([`endpoints::events`]), the overview, web vitals, behaviour and issues
+//!    ([`endpoints::overview`], [`endpoints::vitals`], [`endpoints::behaviour`],
+//!    [`endpoints::issues`]), described at `/api/openapi.json` ([`endpoints::openapi`]).
+//!    Each endpoint parses its parameters ([`endpoints::params`]) and asks [`query`], which
 //!    composes its answer from the few primitives of [`query::QueryStore`]; the columns
-//!    those group by were computed once at write time ([`facts`]).
+//!    those group by, the error's issue ([`grouping`]) among them, were computed once at
+//!    write time ([`facts`]).
 //!
 //! In Kafka mode (brokers configured) step 5 hands the batch to [`kafka::KafkaSink`] instead
 //! (and step 7 reads ClickHouse, [`clickhouse::ClickHouseStore`]),
