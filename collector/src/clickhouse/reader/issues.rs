@@ -3,7 +3,8 @@
 //! "The release of the first event" is `argMin(release, (timestamp_ms, event_id))`, ordered
 //! by the same pair as the embedded store's subqueries, so ties come out the same. Statuses
 //! are rows of `issue_status` (ReplacingMergeTree by `changed_at_ms`), read with `FINAL`:
-//! the latest change wins.
+//! the latest change wins. No alias repeats a column's name: newer servers resolve a name
+//! to the alias first, which would nest `argMax(payload, ...) AS payload` in itself.
 
 use super::sql::{quote, Literal};
 use super::{float, int, text, uint, ClickHouseStore};
@@ -66,8 +67,8 @@ impl ClickHouseStore {
                     max(timestamp_ms) AS last_seen,
                     argMin(release, {order}) AS first_release,
                     argMax(release, {order}) AS last_release,
-                    argMax(payload, {order}) AS payload,
-                    argMax(received_at_ms, {order}) AS received_at_ms
+                    argMax(payload, {order}) AS latest_payload,
+                    argMax(received_at_ms, {order}) AS latest_received_at_ms
              FROM {}.events FINAL WHERE {} GROUP BY fingerprint",
             self.db,
             where_clause(&issue_conditions(project_id, fingerprints))
@@ -82,7 +83,7 @@ impl ClickHouseStore {
                     last_seen: float(row, "last_seen"),
                     first_release: text(row, "first_release"),
                     last_release: text(row, "last_release"),
-                    latest: super::stored(row)?,
+                    latest: super::stored(row, "latest_payload", "latest_received_at_ms")?,
                 })
             })
             .collect()

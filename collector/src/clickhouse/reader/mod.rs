@@ -55,6 +55,7 @@ impl ClickHouseStore {
 
     /// Runs `sql` and parses each line of the answer.
     fn rows(&self, sql: &str) -> Result<Vec<Row>, StoreError> {
+        tracing::trace!(%sql, "clickhouse query");
         let query = self
             .client
             .query_raw(sql)
@@ -109,7 +110,10 @@ impl ClickHouseStore {
             self.db,
             where_clause(conditions)
         );
-        self.rows(&sql)?.iter().map(stored).collect()
+        self.rows(&sql)?
+            .iter()
+            .map(|row| stored(row, "payload", "received_at_ms"))
+            .collect()
     }
 }
 
@@ -132,15 +136,13 @@ fn float(row: &Row, key: &str) -> f64 {
     row.get(key).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
-/// An event as the API gives it: as sent, plus `received_at`.
-fn stored(row: &Row) -> Result<Value, StoreError> {
-    let mut event: Value = serde_json::from_str(&text(row, "payload"))
+/// An event as the API gives it: as sent (the `payload` column), plus `received_at` (the
+/// `received` column).
+fn stored(row: &Row, payload: &str, received: &str) -> Result<Value, StoreError> {
+    let mut event: Value = serde_json::from_str(&text(row, payload))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     if let Some(map) = event.as_object_mut() {
-        map.insert(
-            "received_at".to_owned(),
-            Value::from(uint(row, "received_at_ms")),
-        );
+        map.insert("received_at".to_owned(), Value::from(uint(row, received)));
     }
     Ok(event)
 }
