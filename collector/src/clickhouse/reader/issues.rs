@@ -3,8 +3,9 @@
 //! "The release of the first event" is `argMin(release, (timestamp_ms, event_id))`, ordered
 //! by the same pair as the embedded store's subqueries, so ties come out the same. Statuses
 //! are rows of `issue_status` (ReplacingMergeTree by `changed_at_ms`), read with `FINAL`:
-//! the latest change wins. No alias repeats a column's name: newer servers resolve a name
-//! to the alias first, which would nest `argMax(payload, ...) AS payload` in itself.
+//! the latest change wins. No alias repeats a column's name (`argMax(payload, ...) AS
+//! payload`): some server versions resolve such a name to the alias, nesting the aggregate
+//! in itself.
 
 use super::sql::{quote, Literal};
 use super::{float, int, text, uint, ClickHouseStore};

@@ -90,6 +90,7 @@ impl ClickHouseStore {
 
     /// Runs a statement that answers nothing (an insert).
     fn execute(&self, sql: &str) -> Result<(), StoreError> {
+        tracing::trace!(%sql, "clickhouse query");
         let query = self.client.query_raw(sql);
         self.runtime
             .block_on(async {
