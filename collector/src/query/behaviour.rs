@@ -73,6 +73,7 @@ pub fn behaviour(
                 fingerprints: Vec::new(),
                 by: vec![dim],
                 skip_empty: true,
+                count_visitors: true,
                 bucket_ms: None,
                 top: Some(top),
                 rank,

@@ -121,6 +121,9 @@ pub struct Aggregate {
     pub by: Vec<Dim>,
     /// Groups whose `by` values are all empty are left out (a click without a target).
     pub skip_empty: bool,
+    /// Count distinct visitors per group ([`AggregateRow::visitors`], 0 otherwise): the
+    /// costly part of the query, so only when the answer shows it.
+    pub count_visitors: bool,
     /// Buckets of this many ms, aligned to the epoch (a day is a UTC day).
     pub bucket_ms: Option<i64>,
     /// Only the `top` largest groups by `rank`, descending, then by key, ascending, so that
@@ -154,7 +157,7 @@ pub struct AggregateRow {
     /// The values of `by`, in order.
     pub keys: Vec<String>,
     pub count: u64,
-    /// Distinct non-empty visitor ids.
+    /// Distinct non-empty visitor ids, when [`Aggregate::count_visitors`].
     pub visitors: u64,
     /// Sum of the events' `value` (durations, counts; see [`crate::facts::Facts::value`]).
     pub value_sum: f64,

@@ -159,15 +159,17 @@ fn by_type(scope: &Scope, bucket_ms: Option<i64>) -> Aggregate {
         fingerprints: Vec::new(),
         by: vec![Dim::Type],
         skip_empty: false,
+        count_visitors: false,
         bucket_ms,
         top: None,
         rank: Rank::Count,
     }
 }
 
-fn everything(scope: &Scope, bucket_ms: Option<i64>) -> Aggregate {
+fn visitors(scope: &Scope, bucket_ms: Option<i64>) -> Aggregate {
     Aggregate {
         by: Vec::new(),
+        count_visitors: true,
         ..by_type(scope, bucket_ms)
     }
 }
@@ -187,7 +189,7 @@ fn figures(
             .entry(key)
             .or_default() += row.count;
     }
-    for row in store.aggregate(&everything(scope, bucket_ms))? {
+    for row in store.aggregate(&visitors(scope, bucket_ms))? {
         out.entry(row.bucket_ms).or_default().visitors = row.visitors;
     }
     for row in store.sessions(scope, bucket_ms)? {
@@ -212,11 +214,27 @@ pub fn overview(
     interval_ms: i64,
 ) -> Result<Overview, StoreError> {
     let previous_range = scope.range.previous();
-    let now = figures(store, scope, None)?.remove(&0).unwrap_or_default();
     let before = figures(store, &scope.with_range(previous_range), None)?
         .remove(&0)
         .unwrap_or_default();
     let mut buckets = figures(store, scope, Some(interval_ms))?;
+    // The period's counts and sessions are the sums of its buckets' (a session counts in the
+    // bucket it started in); only distinct visitors need a query of their own.
+    let mut now = Figures::default();
+    for bucket in buckets.values() {
+        for (kind, n) in &bucket.by_type {
+            *now.by_type.entry(kind.clone()).or_default() += n;
+        }
+        let (total, part) = (&mut now.sessions, &bucket.sessions);
+        total.sessions += part.sessions;
+        total.with_page_views += part.with_page_views;
+        total.bounces += part.bounces;
+        total.duration_ms_sum += part.duration_ms_sum;
+    }
+    now.visitors = store
+        .aggregate(&visitors(scope, None))?
+        .first()
+        .map_or(0, |row| row.visitors);
 
     let mut types: Vec<TypeCount> = now
         .by_type

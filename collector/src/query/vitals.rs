@@ -206,6 +206,7 @@ pub fn vitals(
         fingerprints: Vec::new(),
         by: vec![Dim::PagePath],
         skip_empty: true,
+        count_visitors: false,
         bucket_ms: None,
         top: Some(top_pages),
         rank: Rank::Count,

@@ -180,9 +180,14 @@ impl QueryStore for ClickHouseStore {
             None => format!("bucket{keys}"),
         };
         let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let visitors = if query.count_visitors {
+            "uniqExactIf(visitor_id, visitor_id != '')"
+        } else {
+            "toUInt64(0)"
+        };
         let sql = format!(
             "SELECT {} AS bucket{keys}, count() AS n,
-                    uniqExactIf(visitor_id, visitor_id != '') AS visitors, sum(value) AS value_sum
+                    {visitors} AS visitors, sum(value) AS value_sum
              FROM {}.events FINAL WHERE {}
              GROUP BY bucket{keys} ORDER BY {order}{limit}",
             bucket("timestamp_ms", query.bucket_ms),

@@ -130,6 +130,7 @@ pub(super) fn build(
         fingerprints: fingerprints.clone(),
         by: vec![Dim::Fingerprint],
         skip_empty: true,
+        count_visitors: false,
         bucket_ms: Some(interval_ms),
         top: None,
         rank: Rank::Count,

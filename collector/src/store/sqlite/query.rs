@@ -123,9 +123,14 @@ impl QueryStore for SqliteStore {
             None => format!("bucket{keys}"),
         };
         let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let visitors = if query.count_visitors {
+            "COUNT(DISTINCT NULLIF(visitor_id, ''))"
+        } else {
+            "0"
+        };
         let sql = format!(
             "SELECT {} AS bucket{keys}, COUNT(*) AS n,
-                    COUNT(DISTINCT NULLIF(visitor_id, '')) AS visitors, TOTAL(value) AS value_sum
+                    {visitors} AS visitors, TOTAL(value) AS value_sum
              FROM events WHERE {}
              GROUP BY bucket{keys} ORDER BY {order}{limit}",
             bucket("timestamp", query.bucket_ms),
