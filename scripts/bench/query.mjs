@@ -5,8 +5,8 @@
 //
 //   node scripts/bench/query.mjs [events=1000000] [store=sqlite|clickhouse] [concurrency=8]
 // Needs a release build (`cargo build --release -p monitor-collector`); `clickhouse` also the
-// services (`scripts/services.sh start all`), a fresh topic and database of its own (dropped
-// at the end). Every 100 events are one session: 10 page views with time on page, 5 web
+// services (`scripts/services.sh start all`; BENCH_KAFKA=host:port picks another broker), a
+// fresh topic and database of its own (dropped at the end). Every 100 events are one session: 10 page views with time on page, 5 web
 // vitals, clicks, a rage click, a form submit, and errors from 20 issues.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -34,7 +34,7 @@ const env = {
   MONITOR_API_TOKEN: TOKEN,
   ...(store === 'clickhouse'
     ? {
-        MONITOR_KAFKA_BROKERS: '127.0.0.1:9092',
+        MONITOR_KAFKA_BROKERS: process.env.BENCH_KAFKA ?? '127.0.0.1:9092',
         MONITOR_KAFKA_TOPIC: `bench-query-${suffix}`,
         MONITOR_KAFKA_DEAD_LETTER_TOPIC: `bench-query-dlq-${suffix}`,
         MONITOR_CLICKHOUSE_URL: CLICKHOUSE,
