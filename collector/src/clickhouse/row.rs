@@ -89,7 +89,7 @@ fn headline(event_type: EventType, event: &Value) -> String {
         EventType::Custom | EventType::WebVital => text(event, &["name"]),
         EventType::ResourceError => text(event, &["resource", "url"]),
         EventType::HttpError => text(event, &["http", "url"]),
-        EventType::Click | EventType::FormSubmit => text(event, &["target"]),
+        EventType::Click | EventType::RageClick | EventType::FormSubmit => text(event, &["target"]),
         EventType::PageView => text(event, &["page", "url"]),
         EventType::TimeOnPage | EventType::ResourceTiming => String::new(),
         EventType::NavigationTiming => text(event, &["navigation_type"]),

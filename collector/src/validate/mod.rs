@@ -26,6 +26,7 @@ pub enum EventType {
     WebVital,
     PageView,
     Click,
+    RageClick,
     FormSubmit,
     TimeOnPage,
     Custom,
@@ -34,7 +35,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         EventType::Error,
         EventType::Message,
         EventType::ResourceError,
@@ -42,6 +43,7 @@ impl EventType {
         EventType::WebVital,
         EventType::PageView,
         EventType::Click,
+        EventType::RageClick,
         EventType::FormSubmit,
         EventType::TimeOnPage,
         EventType::Custom,
@@ -58,6 +60,7 @@ impl EventType {
             EventType::WebVital => "web_vital",
             EventType::PageView => "page_view",
             EventType::Click => "click",
+            EventType::RageClick => "rage_click",
             EventType::FormSubmit => "form_submit",
             EventType::TimeOnPage => "time_on_page",
             EventType::Custom => "custom",
