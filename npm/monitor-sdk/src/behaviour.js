@@ -18,8 +18,13 @@ export const CONSOLE = 6;
 export const HTTP = 7;
 export const RESOURCE = 8;
 
+// What a click is on: the interactive element around the node that was hit (the <b> inside a
+// button is the button), else that node.
+const INTERACTIVE = 'a,button,input,select,textarea,label,summary,[role=button],[role=link],[onclick]';
+
 function onClick(report, event) {
-  const element = elementOf(event.target);
+  const hit = elementOf(event.target);
+  const element = (hit && hit.closest(INTERACTIVE)) || hit;
   if (!element || isPrivate(element)) return;
   const text = visibleText(element);
   report(CLICK, {

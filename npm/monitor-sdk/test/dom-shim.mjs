@@ -15,10 +15,16 @@ export class FakeElement {
   getAttribute(name) {
     return name in this.attrs ? this.attrs[name] : name === 'id' && this.id ? this.id : null;
   }
+  // Selector lists of tag names and `[attribute]`s, which is all the loader asks for.
   closest(selector) {
-    const attr = selector.match(/^\[(.+)\]$/);
+    const parts = selector.split(',');
+    const matches = (node) =>
+      parts.some((p) => {
+        const attr = p.match(/^\[([^=\]]+)\]$/);
+        return attr ? attr[1] in node.attrs : p.toUpperCase() === node.nodeName;
+      });
     for (let node = this; node && node.nodeType === 1; node = node.parentNode) {
-      if (attr && attr[1] in node.attrs) return node;
+      if (matches(node)) return node;
     }
     return null;
   }
