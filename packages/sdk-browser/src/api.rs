@@ -335,7 +335,7 @@ pub fn add_breadcrumb(crumb: JsValue) {
             .and_then(|l| Level::parse(&l))
             .unwrap_or(Level::Info),
         data: to_json(&get(&crumb, "data"), MAX_BREADCRUMB_DATA_JSON)
-            .filter(|d| d.starts_with('{')),
+            .filter(|d| d.as_bytes().first() == Some(&b'{')),
     };
     with_sdk(|sdk| sdk.client.scope.add_breadcrumb(breadcrumb));
 }

@@ -9,6 +9,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::text::{contains, split, split_once};
+
 /// What replaces a secret value.
 pub const FILTERED: &str = "[Filtered]";
 
@@ -34,19 +36,16 @@ fn looks_secret(name: &str, words: &[String]) -> bool {
 /// `url` with the values of secret-looking parameters in its query and fragment replaced by
 /// [`FILTERED`]. Everything else (order, separators, other values, encoding) is kept as is.
 pub fn scrub_url(url: &str, words: &[String]) -> String {
-    let (before_fragment, fragment) = match url.find('#') {
-        Some(at) => (url.get(..at).unwrap_or(url), url.get(at..)),
+    let (before_fragment, fragment) = match split_once(url, "#") {
+        Some((before, after)) => (before, Some(after)),
         None => (url, None),
     };
     let mut out = String::with_capacity(url.len());
-    match before_fragment.find('?') {
-        Some(at) => {
-            out.push_str(before_fragment.get(..=at).unwrap_or_default());
-            scrub_pairs(
-                before_fragment.get(at + 1..).unwrap_or_default(),
-                words,
-                &mut out,
-            );
+    match split_once(before_fragment, "?") {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            scrub_pairs(query, words, &mut out);
         }
         None => out.push_str(before_fragment),
     }
@@ -54,22 +53,21 @@ pub fn scrub_url(url: &str, words: &[String]) -> String {
         // `#access_token=...` (OAuth's implicit flow) is a query in all but name; a fragment
         // without `=` is a route or an anchor and stays.
         out.push('#');
-        let rest = fragment.get(1..).unwrap_or_default();
-        if rest.contains('=') {
-            scrub_pairs(rest, words, &mut out);
+        if contains(fragment, "=") {
+            scrub_pairs(fragment, words, &mut out);
         } else {
-            out.push_str(rest);
+            out.push_str(fragment);
         }
     }
     out
 }
 
 fn scrub_pairs(pairs: &str, words: &[String], out: &mut String) {
-    for (i, pair) in pairs.split('&').enumerate() {
+    for (i, pair) in split(pairs, "&").enumerate() {
         if i > 0 {
             out.push('&');
         }
-        match pair.split_once('=') {
+        match split_once(pair, "=") {
             Some((name, _)) if looks_secret(name, words) => {
                 out.push_str(name);
                 out.push('=');

@@ -13,7 +13,7 @@
 use alloc::string::String;
 
 use crate::json::write_u64;
-use crate::text::parse_u32;
+use crate::text::{parse_u32, split};
 
 /// A session ends after this long without activity.
 pub const IDLE_MS: f64 = 30.0 * 60.0 * 1000.0;
@@ -34,7 +34,7 @@ pub struct Session {
 impl Session {
     /// Parses a stored record; `None` for anything that is not one.
     pub fn parse(text: &str) -> Option<Session> {
-        let mut parts = text.split('.');
+        let mut parts = split(text, ".");
         let id = parts.next().filter(|id| is_id(id))?;
         let started = parse_ms(parts.next()?)?;
         let last_active = parse_ms(parts.next()?)?;
