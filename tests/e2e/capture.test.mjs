@@ -50,7 +50,13 @@ async function open(options = {}, context) {
   const query = new URLSearchParams({ dsn: dsn(), options: JSON.stringify(options) });
   await page.goto(`${site.url}/page.html?${query}`);
   assert.equal(await page.evaluate(() => window.__ready), true, 'the SDK runs');
-  const visitor = await page.evaluate(() => localStorage.getItem('__monitor_vid'));
+  const visitor = await page.evaluate(() => {
+    try {
+      return localStorage.getItem('__monitor_vid');
+    } catch {
+      return null;
+    }
+  });
   return { page, context: ctx, errors, visitor, url: page.url() };
 }
 
@@ -339,4 +345,54 @@ test('breadcrumbs: clicks, key presses, navigation and console, attached to a la
     ],
   );
   await page.context().close();
+});
+
+test('every capture can be switched off; allowUrls keeps only errors thrown from matching files', async () => {
+  const { page, visitor } = await open({ autoCapture: false, breadcrumbs: false, webVitals: false, allowUrls: ['/stack.js'] });
+  await page.click('#buy');
+  await page.evaluate(async () => {
+    history.pushState(null, '', '/elsewhere');
+    await fetch('/status/500');
+    document.body.insertAdjacentHTML('beforeend', '<img src="/missing/off.png">');
+    console.error('not a breadcrumb when they are off');
+    const { throwElsewhere } = await import('/other.js');
+    setTimeout(throwElsewhere);
+    const { outerCall } = await import('/stack.js');
+    setTimeout(outerCall, 50);
+  });
+  const [error] = await waitStored(visitor, 'error', 1);
+  assert.equal(error.exception.values.at(-1).value, 'thrown in firefox', 'the stack.js error (named for its Firefox test)');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await stored(visitor, 'error')).length, 1, 'the error from other.js was dropped');
+  assert.equal(error.breadcrumbs, undefined, 'no automatic breadcrumbs');
+  await page.evaluate(() => window.Monitor.track('end'));
+  await waitStored(visitor, 'custom', 1);
+  const types = new Set((await stored(visitor)).map((e) => e.type));
+  assert.deepEqual([...types].sort(), ['custom', 'error'], 'nothing else was captured');
+  await page.context().close();
+});
+
+test('where localStorage is blocked, the visitor is kept in a first-party cookie', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'localStorage', {
+      get() {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      },
+    });
+  });
+  const first = await open({}, context);
+  const cookie = async (page) => (await page.evaluate(() => document.cookie)).match(/__monitor_vid=([0-9a-f]{32})/)?.[1];
+  const visitor = await cookie(first.page);
+  assert.match(visitor ?? '', /^[0-9a-f]{32}$/, 'the visitor id is in a cookie');
+  await first.page.reload();
+  assert.equal(await first.page.evaluate(() => window.__ready), true);
+  await first.page.evaluate(() => window.Monitor.track('after-reload'));
+  const [event] = await waitFor(async () => {
+    const found = (await collector.events()).filter((e) => e.name === 'after-reload' && e.user?.visitor_id === visitor);
+    return found.length ? found : null;
+  });
+  assert.match(event.user.session_id, /^[0-9a-f]{32}$/);
+  assert.equal(await cookie(first.page), visitor, 'the same visitor after a reload');
+  await context.close();
 });
