@@ -297,7 +297,10 @@ fn with_url(sdk: &Sdk, url: &str, record: &JsValue) -> String {
     write_key(&mut out, "url");
     write_string(&mut out, &scrubbed(sdk, url));
     // (`get(1..)`, not `strip_prefix('{')`: core's pattern code keeps panic formatting alive.)
-    match json.get(1..).filter(|_| json.as_bytes().first() == Some(&b'{')) {
+    match json
+        .get(1..)
+        .filter(|_| json.as_bytes().first() == Some(&b'{'))
+    {
         Some("}") | None => out.push('}'),
         Some(rest) => {
             out.push(',');
