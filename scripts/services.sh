@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# The two real services the tests need, on 127.0.0.1 only (see docs/services.md):
-# a Kafka-protocol broker (tansu, sqlite storage) and ClickHouse (Debian's 18.16).
-#   scripts/services.sh install                          idempotent installs
-#   scripts/services.sh start  [kafka|clickhouse|all]    start in the background, wait until ready
-#   scripts/services.sh stop   [kafka|clickhouse|all]    stop (data stays)
+# The real services the tests need, on 127.0.0.1 only (see docs/services.md): a Kafka-protocol
+# broker (tansu, sqlite storage), ClickHouse (Debian's 18.16) and Redis (Debian's 7.0).
+#   scripts/services.sh install                                idempotent installs
+#   scripts/services.sh start  [kafka|clickhouse|redis|all]    start in the background, wait until ready
+#   scripts/services.sh stop   [kafka|clickhouse|redis|all]    stop (data stays)
 #   scripts/services.sh status                           running/stopped per service
 #   scripts/services.sh reset                            stop both and delete their state
 # State (data, logs, pidfiles, generated config) lives under $MONITOR_SERVICES_DIR
 # (default <repo>/.services). Ports: KAFKA_PORT (9092), CLICKHOUSE_HTTP_PORT (8123),
-# CLICKHOUSE_TCP_PORT (9000).
+# CLICKHOUSE_TCP_PORT (9000), REDIS_PORT (6379).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE="$(realpath -m "${MONITOR_SERVICES_DIR:-$ROOT/.services}")"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 CH_HTTP_PORT="${CLICKHOUSE_HTTP_PORT:-8123}"
 CH_TCP_PORT="${CLICKHOUSE_TCP_PORT:-9000}"
+REDIS_PORT="${REDIS_PORT:-6379}"
 TANSU_VERSION=0.6.0
 READY_TIMEOUT="${SERVICES_READY_TIMEOUT:-30}"   # seconds
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -22,7 +23,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 log() { echo "[services] $*"; }
 die() { echo "[services] error: $*" >&2; exit 1; }
 
-for p in "$KAFKA_PORT" "$CH_HTTP_PORT" "$CH_TCP_PORT"; do   # 18.16 silently wraps 99999 to 34463
+for p in "$KAFKA_PORT" "$CH_HTTP_PORT" "$CH_TCP_PORT" "$REDIS_PORT"; do   # 18.16 silently wraps 99999 to 34463
   if ! [[ "$p" =~ ^[0-9]{1,5}$ ]] || ((10#$p < 1 || 10#$p > 65535)); then die "bad port '$p'"; fi
 done
 
@@ -218,6 +219,43 @@ start_clickhouse() {
 
 stop_clickhouse() { stop_pid clickhouse "$CH_PID" "$CH_MATCH"; }
 
+# ---------- Redis ----------
+REDIS_DIR="$STATE/redis"; REDIS_PID="$REDIS_DIR/redis.pid"; REDIS_LOG="$REDIS_DIR/redis.log"
+REDIS_MATCH="redis-server 127.0.0.1:"   # what its process title starts with
+
+install_redis() {
+  dpkg -s redis-server >/dev/null 2>&1 && return 0
+  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  log "apt-get install redis-server"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+  # The package starts a system-wide server on 6379; the tests run their own.
+  { $sudo systemctl disable --now redis-server || $sudo service redis-server stop; } >/dev/null 2>&1 || true
+}
+
+redis_ping() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" == "PONG" ]]; }
+
+start_redis() {
+  local pid
+  if pid="$(live_pid "$REDIS_PID" "$REDIS_MATCH")"; then
+    [[ "$(cat "$REDIS_DIR/ports" 2>/dev/null)" == "$REDIS_PORT" ]] ||
+      die "redis is already running on other ports ($(cat "$REDIS_DIR/ports" 2>/dev/null)): stop it first"
+    wait_ready redis "$pid" redis_ping || start_failed redis "" "" "$REDIS_LOG"
+    log "redis already running (pid $pid): 127.0.0.1:$REDIS_PORT"; return 0
+  fi
+  command -v redis-server >/dev/null || die "redis-server is not installed: run scripts/services.sh install"
+  check_port_free redis "$REDIS_PORT"
+  mkdir -p "$REDIS_DIR"
+  echo "$REDIS_PORT" >"$REDIS_DIR/ports"
+  # In memory only: the tests own their keys and restart it on purpose.
+  spawn "$REDIS_DIR" "$REDIS_LOG" "$REDIS_PID" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
+    --save '' --appendonly no --dir "$REDIS_DIR" --daemonize no
+  wait_ready redis "$(<"$REDIS_PID")" redis_ping || start_failed redis "$REDIS_PID" "$REDIS_MATCH" "$REDIS_LOG"
+  log "redis ready: 127.0.0.1:$REDIS_PORT (pid $(<"$REDIS_PID"))"
+}
+
+stop_redis() { stop_pid redis "$REDIS_PID" "$REDIS_MATCH"; }
+
 # ---------- commands ----------
 status() { # ports as recorded at start, whatever the environment says now
   local pid http tcp
@@ -228,27 +266,31 @@ status() { # ports as recorded at start, whatever the environment says now
     read -r http tcp <"$CH_DIR/ports"
     echo "clickhouse: running (pid $pid) http://127.0.0.1:$http tcp 127.0.0.1:$tcp"
   else echo "clickhouse: stopped"; fi
+  if pid="$(live_pid "$REDIS_PID" "$REDIS_MATCH")"; then
+    echo "redis: running (pid $pid) 127.0.0.1:$(<"$REDIS_DIR/ports")"
+  else echo "redis: stopped"; fi
 }
 
 reset() {
-  stop_kafka; stop_clickhouse
+  stop_kafka; stop_clickhouse; stop_redis
   # Delete only what this script creates, in case MONITOR_SERVICES_DIR points somewhere shared.
-  rm -rf "$KAFKA_DIR" "$CH_DIR"
+  rm -rf "$KAFKA_DIR" "$CH_DIR" "$REDIS_DIR"
   rmdir "$STATE" 2>/dev/null || true
   log "state deleted: $STATE"
 }
 
-which_services() { # kafka|clickhouse|all -> list
+which_services() { # kafka|clickhouse|redis|all -> list
   case "${1:-all}" in
-    kafka) echo kafka ;; clickhouse) echo clickhouse ;; all) echo kafka clickhouse ;;
-    *) die "unknown service '$1' (kafka, clickhouse or all)" ;;
+    kafka) echo kafka ;; clickhouse) echo clickhouse ;; redis) echo redis ;;
+    all) echo kafka clickhouse redis ;;
+    *) die "unknown service '$1' (kafka, clickhouse, redis or all)" ;;
   esac
 }
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
-  install) install_clickhouse; install_kafka
-    log "installed: $(tansu --version), clickhouse-server $(dpkg-query -W -f '${Version}' clickhouse-server)" ;;
+  install) install_clickhouse; install_redis; install_kafka
+    log "installed: $(tansu --version), clickhouse-server $(dpkg-query -W -f '${Version}' clickhouse-server), redis-server $(dpkg-query -W -f '${Version}' redis-server)" ;;
   start|stop) services="$(which_services "${1:-all}")"
     for s in $services; do "${cmd}_$s"; done ;;
   status) status ;;

@@ -26,7 +26,8 @@ apt_install() {
 }
 
 if ((want_browser)); then
-  apt_install chromium chromium-driver
+  # Chromium is the main engine of the browser tests; Firefox ESR the second (WebDriver BiDi).
+  apt_install chromium chromium-driver firefox-esr
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -19,7 +19,8 @@ bash scripts/services.sh start all
 trap 'bash scripts/services.sh stop all >/dev/null 2>&1 || true' EXIT
 cargo test --workspace
 
-step "SDK build and size budget"
+step "SDK loader unit tests, build and size budget"
+pnpm --filter @org/monitor-sdk test
 pnpm --filter @org/monitor-sdk build
 pnpm --filter @org/monitor-sdk size
 

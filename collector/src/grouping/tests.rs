@@ -16,6 +16,7 @@ fn sdk_error(kind: &str, message: &str, stack: &str) -> Value {
         value: message.to_owned(),
         mechanism: Mechanism::OnError,
         early: false,
+        cross_origin: false,
         frames: parse_stack(stack, 50),
     };
     let json = Event::error(exception, 1_763_870_000_123.0).to_json(

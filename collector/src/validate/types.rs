@@ -30,29 +30,25 @@ pub fn check(event_type: EventType, event: &Obj) -> Result<(), Reason> {
             let http = event.req_obj("http")?;
             http.req_str("url")?;
             http.req_num("status")?;
-            http.opt_strs(&["method", "error"])?;
+            http.opt_strs(&["method", "error", "kind"])?;
             http.opt_num("duration").map(drop)
         }
         EventType::WebVital => check_web_vital(event),
         EventType::PageView => event.req_obj("page")?.req_str("url").map(drop),
-        EventType::Click => {
+        EventType::Click | EventType::RageClick => {
             event.req_str("target")?;
             event.opt_str("text")?;
             event.opt_num("x")?;
-            event.opt_num("y").map(drop)
-        }
-        EventType::RageClick => {
-            event.req_str("target")?;
-            event.opt_str("text")?;
+            event.opt_num("y")?;
             event.opt_num("count").map(drop)
         }
         EventType::FormSubmit => {
             event.req_str("target")?;
-            if let Some(form) = event.opt_obj("form")? {
-                form.opt_strs(&["id", "name", "action"])?;
-                form.opt_array("fields")?;
-            }
-            Ok(())
+            let Some(form) = event.opt_obj("form")? else {
+                return Ok(());
+            };
+            form.opt_strs(&["id", "name", "action"])?;
+            form.opt_num("fields").map(drop)
         }
         EventType::TimeOnPage => {
             if event.req_num("duration")? < 0.0 {

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 pub const KAFKA: &str = "127.0.0.1:9092";
 pub const CLICKHOUSE: &str = "127.0.0.1:8123";
+pub const REDIS: &str = "127.0.0.1:6379";
 const BIN: &str = env!("CARGO_BIN_EXE_monitor-collector");
 
 /// `RUST_LOG` of the binaries started by [`Running::start`]: warnings, and the consumer's
@@ -79,13 +80,18 @@ pub fn ensure_services(wanted: &[&str]) -> bool {
     true
 }
 
-/// The services among `wanted` (`kafka`, `clickhouse`) whose shared port does not answer.
+/// The services among `wanted` (`kafka`, `clickhouse`, `redis`) whose shared port does not
+/// answer.
 fn not_answering(wanted: &[&str]) -> Vec<&'static str> {
-    [("kafka", KAFKA), ("clickhouse", CLICKHOUSE)]
-        .into_iter()
-        .filter(|(name, addr)| wanted.contains(name) && !reachable(addr))
-        .map(|(name, _)| name)
-        .collect()
+    [
+        ("kafka", KAFKA),
+        ("clickhouse", CLICKHOUSE),
+        ("redis", REDIS),
+    ]
+    .into_iter()
+    .filter(|(name, addr)| wanted.contains(name) && !reachable(addr))
+    .map(|(name, _)| name)
+    .collect()
 }
 
 /// One HTTP/1.0 exchange (no chunked answers); returns status and body.

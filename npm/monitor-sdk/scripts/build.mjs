@@ -7,7 +7,7 @@
 // wire format); scripts/setup.sh at the repository root installs it.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,12 +94,18 @@ const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFi
 if (modules.size !== 1 || !modules.has('a')) throw new Error(`wasm imports from ${[...modules]}, expected "a"`);
 writeFileSync(glue, glueText);
 
-// One minified ES module: the loader with the wasm-bindgen glue bundled in. One file is one
-// request and one gzip stream, and the package is measured as shipped.
-// The loader imports './monitor_sdk.js', so it is bundled from a copy beside the glue.
-copyFileSync(join(pkgDir, 'src', 'index.js'), join(dist, 'loader.js'));
+// One minified ES module: the loader (src/*.js, one module per concern) with the
+// wasm-bindgen glue bundled in. One file is one request and one gzip stream, and the package
+// is measured as shipped. The loader imports './monitor_sdk.js', so it is bundled from a copy
+// beside the glue.
+const staging = join(dist, 'loader');
+mkdirSync(staging);
+for (const name of readdirSync(join(pkgDir, 'src'))) {
+  if (name.endsWith('.js') && name !== 'snippet.js') copyFileSync(join(pkgDir, 'src', name), join(staging, name));
+}
+copyFileSync(glue, join(staging, 'monitor_sdk.js'));
 await build({
-  entryPoints: [join(dist, 'loader.js')],
+  entryPoints: [join(staging, 'index.js')],
   outfile: join(dist, 'index.js'),
   bundle: true,
   minify: true,
@@ -108,8 +114,8 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
-rmSync(join(dist, 'loader.js'));
-rmSync(join(dist, 'monitor_sdk.js'));
+rmSync(staging, { recursive: true });
+rmSync(glue);
 copyFileSync(join(pkgDir, 'src', 'index.d.ts'), join(dist, 'index.d.ts'));
 writeFileSync(join(dist, 'snippet.js'), readFileSync(join(pkgDir, 'src', 'snippet.js'), 'utf8').trim() + '\n');
 console.log(`built ${dist}`);

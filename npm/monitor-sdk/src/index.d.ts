@@ -10,6 +10,7 @@ export type EventType =
   | 'web_vital'
   | 'page_view'
   | 'click'
+  | 'rage_click'
   | 'form_submit'
   | 'time_on_page'
   | 'custom';
@@ -30,7 +31,7 @@ export interface ExceptionValue {
   mechanism: {
     type: 'onerror' | 'onunhandledrejection' | 'generic' | 'early';
     handled: boolean;
-    data?: { original: string };
+    data?: { original?: string; cross_origin?: boolean };
   };
   /** Oldest call first; the frame that threw is last. */
   stacktrace?: { frames: StackFrame[] };
@@ -61,7 +62,7 @@ export interface MonitorEvent {
   level?: Level;
   release?: string;
   environment?: string;
-  user?: { id?: string; session_id?: string; [key: string]: unknown };
+  user?: { id?: string; visitor_id?: string; session_id?: string; [key: string]: unknown };
   page?: { url?: string; referrer?: string; title?: string };
   browser?: { user_agent?: string; language?: string; viewport?: { w: number; h: number } };
   tags?: Record<string, string>;
@@ -102,8 +103,40 @@ export interface Options {
   dsn: string;
   release?: string;
   environment?: string;
-  /** Chance (0 to 1) that an event is kept. Default 1. */
+  /** Chance (0 to 1) that an error (error, message, resource_error, http_error) is kept. Default 1. */
   sampleRate?: number;
+  /** Share (0 to 1) of sessions whose behaviour events are sent, decided per session. Default 1. */
+  behaviourSampleRate?: number;
+  /** Errors whose message matches (substring or RegExp) are not sent. */
+  ignoreErrors?: Array<string | RegExp>;
+  /** Only errors thrown from a matching URL are sent. */
+  allowUrls?: Array<string | RegExp>;
+  /** Errors thrown from a matching URL are not sent. */
+  denyUrls?: Array<string | RegExp>;
+  /** Send the user's email, username and IP address when set. Default false. */
+  sendDefaultPii?: boolean;
+  /** Words that make a URL parameter's value secret (replaced by [Filtered]). */
+  scrubKeys?: string[];
+  /** false: nothing is stored (no consent); visitor and session last one page load. Default true. */
+  storage?: boolean;
+  /** What is captured without code; false turns it all off. Each is on unless false. */
+  autoCapture?: false | {
+    pageViews?: boolean;
+    clicks?: boolean;
+    forms?: boolean;
+    timeOnPage?: boolean;
+    resourceErrors?: boolean;
+    httpErrors?: boolean;
+  };
+  /** Statuses (inclusive) that make a failed call an http_error. Default [500, 599]. */
+  httpErrorStatus?: [number, number];
+  /** Automatic breadcrumbs; false turns them all off. `console`: levels, default ['warn', 'error']. */
+  breadcrumbs?: false | {
+    dom?: boolean;
+    navigation?: boolean;
+    http?: boolean;
+    console?: false | Array<'debug' | 'info' | 'log' | 'warn' | 'error'>;
+  };
   /** Breadcrumbs kept and sent with each event, at most 100. Default 100. */
   maxBreadcrumbs?: number;
   /** Last look at each event; return null to drop it. Must be synchronous. */

@@ -14,7 +14,7 @@ pub struct Dedupe {
 /// FNV-1a over the error's type, message and frame positions. A hash rather than a copy of
 /// the strings: it is all the comparison needs, and it keeps the integration small.
 fn fingerprint(event: &Event) -> Option<u64> {
-    let exception = event.exceptions.first()?;
+    let exception = event.exceptions.last()?; // the thrown one; causes come before it
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
         for b in bytes.iter().chain(&[0xff]) {
@@ -63,6 +63,7 @@ mod tests {
                 value: msg.into(),
                 mechanism: Mechanism::OnError,
                 early: false,
+                cross_origin: false,
                 frames: vec![Frame {
                     filename: "https://a.test/app.js".into(),
                     function: "f".into(),

@@ -1,34 +1,47 @@
-//! What the SDK knows about the page, the browser and the session, attached to every event.
+//! What the SDK knows about the page and the browser, attached to every event.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use monitor_sdk_core::event::truncate;
 use monitor_sdk_core::json::{write_key, write_number, write_string};
-use wasm_bindgen::JsValue;
 
-use crate::js::{call, get, get_f64, get_string, global};
+use crate::js::{get, get_f64, get_string, global};
 
-const SESSION_KEY: &str = "__monitor_sid";
 const MAX_URL_CHARS: usize = 2_048;
+const MAX_TITLE_BYTES: usize = 300;
 
-/// `page` as JSON: the current URL (read per event, so SPA navigations are reflected) and
-/// the referrer.
-pub fn page_json() -> String {
+/// `page` as JSON: the URL (the location's, read per event so SPA navigations show, unless
+/// `url` is given), the referrer (the document's unless given) and the title, with secret-
+/// looking query values scrubbed by `scrub` ([`monitor_sdk_core::scrub`]).
+pub fn page_json(
+    url: Option<&str>,
+    referrer: Option<&str>,
+    scrub: &dyn Fn(&str) -> String,
+) -> String {
     let window = global();
     let document = get(&window, "document");
     let mut out = String::from("{");
     let fields = [
         (
             "url",
-            get_string(&get(&window, "location"), "href"),
-            MAX_URL_CHARS,
+            url.map(String::from)
+                .or_else(|| get_string(&get(&window, "location"), "href")),
         ),
-        ("referrer", get_string(&document, "referrer"), MAX_URL_CHARS),
+        (
+            "referrer",
+            referrer
+                .map(String::from)
+                .or_else(|| get_string(&document, "referrer")),
+        ),
     ];
-    for (key, value, max) in fields {
+    for (key, value) in fields {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
             write_key(&mut out, key);
-            write_string(&mut out, &truncate(&value, max));
+            write_string(&mut out, &scrub(&truncate(&value, MAX_URL_CHARS)));
         }
+    }
+    if let Some(title) = get_string(&document, "title").filter(|t| !t.is_empty()) {
+        write_key(&mut out, "title");
+        write_string(&mut out, &truncate(&title, MAX_TITLE_BYTES));
     }
     out.push('}');
     out
@@ -61,18 +74,4 @@ pub fn browser_json() -> String {
     }
     out.push('}');
     out
-}
-
-/// The session id: kept in `sessionStorage` so reloads and navigations in one tab share it;
-/// a fresh one when storage is blocked (sandboxed iframes, privacy modes).
-pub fn session_id(fresh: &str) -> String {
-    let storage = get(&global(), "sessionStorage");
-    let key = JsValue::from_str(SESSION_KEY);
-    if let Some(existing) = call(&storage, "getItem", &[&key]).and_then(|v| v.as_string()) {
-        if existing.len() == 32 && existing.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return existing;
-        }
-    }
-    let _ = call(&storage, "setItem", &[&key, &JsValue::from_str(fresh)]);
-    fresh.to_string()
 }

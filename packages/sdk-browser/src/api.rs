@@ -11,12 +11,17 @@ use alloc::vec::Vec;
 use js_sys::Function;
 use monitor_sdk_browser_utils::context;
 use monitor_sdk_browser_utils::js::{
-    get, get_f64, get_string, now, set_global, to_display, to_json,
+    call, get, get_f64, get_string, now, set_global, to_display, to_json,
 };
+use monitor_sdk_core::behaviour::Behaviour;
+use monitor_sdk_core::scrub::scrub_url;
+use monitor_sdk_core::session::sampled_in;
 use monitor_sdk_core::{Breadcrumb, Client, Event, Level, Map, Mechanism, Outcome, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{event_from_dom_event, exception_from_value};
+use crate::behaviour::{self, Tracking};
+use crate::errors::{error_event, event_from_dom_event, exceptions_from_value};
+use crate::identity::Identity;
 use crate::options::from_js;
 use crate::state::{log, replace, with_sdk, Sdk};
 use crate::transport::{send_due, BrowserTransport};
@@ -79,9 +84,15 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
             }
         }));
     }
-    let fresh_session = client.fresh_id().to_hex();
-    let session = context::session_id(&fresh_session);
+    let persist = get(&options, "storage").as_bool() != Some(false);
+    let mut identity = Identity::new(host.clone(), persist, &mut client);
+    let session = String::from(identity.session_at(now(), &mut client));
+    let visitor = identity.visitor.as_str().into();
+    client.scope.user.insert("visitor_id", visitor);
     client.scope.user.insert("session_id", session.into());
+    let document = get(&get(&host, "global"), "document");
+    let visible = get_string(&document, "visibilityState").as_deref() != Some("hidden");
+    let behaviour_rate = get_f64(&options, "behaviourSampleRate").unwrap_or(1.0);
     let sdk = Sdk {
         client,
         debug,
@@ -89,6 +100,12 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
         host,
         vitals_config: crate::vitals::config_from_js(&options),
         vitals: None,
+        behaviour: Some(Tracking {
+            config: behaviour::config_from_js(&options),
+            rules: Behaviour::new(visible, now()),
+        }),
+        identity,
+        behaviour_rate,
     };
     match replace(Some(sdk)) {
         Some(old) => {
@@ -153,14 +170,44 @@ pub fn scope(kind: u32, a: JsValue, b: JsValue) {
     }
 }
 
+/// `page` as JSON (see `context::page_json`), scrubbed with the SDK's words.
+pub fn page_json(sdk: &Sdk, url: Option<&str>, referrer: Option<&str>) -> String {
+    let words = &sdk.client.options().scrub_words;
+    context::page_json(url, referrer, &|u: &str| scrub_url(u, words))
+}
+
+/// Behaviour events, sampled per session by `behaviourSampleRate`.
+fn is_behaviour(kind: &str) -> bool {
+    matches!(
+        kind,
+        "page_view" | "click" | "rage_click" | "form_submit" | "time_on_page"
+    )
+}
+
 /// Runs an event through the pipeline and sends what is due. Returns the event id.
 pub fn capture_event(mut event: Event) -> Option<String> {
-    event.body.insert("page", Value::Raw(context::page_json()));
+    if is_dropped_error(&event) {
+        return None;
+    }
     event
         .body
         .insert("browser", Value::Raw(context::browser_json()));
     with_sdk(|sdk| {
-        let outcome = sdk.client.capture(event, now());
+        let now = now();
+        if event.body.get("page").is_none() {
+            event
+                .body
+                .insert("page", Value::Raw(page_json(sdk, None, None)));
+        }
+        let session = String::from(sdk.identity.session_at(now, &mut sdk.client));
+        if is_behaviour(event.kind) && !sampled_in(&session, sdk.behaviour_rate) {
+            log(sdk.debug, "event dropped by behaviourSampleRate");
+            return None;
+        }
+        let visitor = sdk.identity.visitor.as_str().into();
+        sdk.client.scope.user.insert("visitor_id", visitor);
+        sdk.client.scope.user.insert("session_id", session.into());
+        let outcome = sdk.client.capture(event, now);
         send_due(sdk);
         match outcome {
             Outcome::Queued(id) => Some(id.to_hex()),
@@ -173,10 +220,34 @@ pub fn capture_event(mut event: Event) -> Option<String> {
     .flatten()
 }
 
-/// Reports an error (or any value) the app caught. Returns the event id.
+/// Whether the page's `ignoreErrors` / `allowUrls` / `denyUrls` drop this error event: the
+/// loader's `host.drop(type, value, url)` matches them (strings and RegExps are JS's to
+/// match), with the URL of the frame that threw.
+fn is_dropped_error(event: &Event) -> bool {
+    let Some(exception) = event.exceptions.last() else {
+        return false;
+    };
+    let host = with_sdk(|sdk| sdk.host.clone()).unwrap_or(JsValue::UNDEFINED);
+    let url = exception
+        .frames
+        .last()
+        .map(|f| f.filename.as_str())
+        .unwrap_or_default();
+    let args = [
+        JsValue::from_str(&exception.ty),
+        JsValue::from_str(&exception.value),
+        JsValue::from_str(url),
+    ];
+    call(&host, "drop", &[&args[0], &args[1], &args[2]])
+        .and_then(|r| r.as_bool())
+        .unwrap_or(false)
+}
+
+/// Reports an error (or any value) the app caught, with its `cause` chain. Returns the
+/// event id.
 pub fn capture_exception(error: JsValue) -> Option<String> {
-    let exception = exception_from_value(&error, Mechanism::Generic);
-    capture_event(Event::error(exception, now()))
+    let exceptions = exceptions_from_value(&error, Mechanism::Generic);
+    capture_event(error_event(exceptions, now()))
 }
 
 /// Reports a message at a level (`info` unless given). Returns the event id.
@@ -217,7 +288,13 @@ pub fn set_user_field(key: JsValue, value: JsValue) {
         return;
     }
     let value = to_display(&value);
-    with_sdk(|sdk| sdk.client.scope.set_user_field(&key, &value));
+    with_sdk(|sdk| {
+        // Personal data only with `sendDefaultPii: true`.
+        let personal = matches!(key.as_str(), "email" | "username" | "ip_address");
+        if !personal || sdk.client.options().send_default_pii {
+            sdk.client.scope.set_user_field(&key, &value);
+        }
+    });
 }
 
 pub fn set_tag(key: JsValue, value: JsValue) {
@@ -258,7 +335,7 @@ pub fn add_breadcrumb(crumb: JsValue) {
             .and_then(|l| Level::parse(&l))
             .unwrap_or(Level::Info),
         data: to_json(&get(&crumb, "data"), MAX_BREADCRUMB_DATA_JSON)
-            .filter(|d| d.starts_with('{')),
+            .filter(|d| d.as_bytes().first() == Some(&b'{')),
     };
     with_sdk(|sdk| sdk.client.scope.add_breadcrumb(breadcrumb));
 }

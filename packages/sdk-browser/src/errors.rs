@@ -20,6 +20,28 @@ const MAX_FRAMES: usize = 50;
 /// Longest stack text (bytes) parsed, so a hostile `stack` cannot keep the main thread busy.
 const MAX_STACK_BYTES: usize = 16_384;
 
+/// Exceptions linked by `cause` that one error event carries, the thrown one included
+/// (Sentry's limit).
+const MAX_LINKED: usize = 5;
+
+/// The exceptions of an error event for a thrown or rejected value: its `cause` chain (as
+/// long as each cause is error-like, at most [`MAX_LINKED`] in all), the deepest cause
+/// first and the thrown value last, as Sentry orders them.
+pub fn exceptions_from_value(value: &JsValue, mechanism: Mechanism) -> Vec<Exception> {
+    let mut chain = alloc::vec![exception_from_value(value, mechanism)];
+    let mut current = value.clone();
+    while chain.len() < MAX_LINKED {
+        let cause = get(&current, "cause");
+        if !(cause.is_object() && get_string(&cause, "message").is_some()) {
+            break;
+        }
+        chain.push(exception_from_value(&cause, mechanism));
+        current = cause;
+    }
+    chain.reverse();
+    chain
+}
+
 /// An exception from any thrown or rejected value.
 pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception {
     let is_error_like = value.is_object() && get_string(value, "message").is_some();
@@ -49,6 +71,7 @@ pub fn exception_from_value(value: &JsValue, mechanism: Mechanism) -> Exception 
         value: truncate(&message, MAX_MESSAGE_BYTES),
         mechanism,
         early: false,
+        cross_origin: false,
         frames,
     }
 }
@@ -69,29 +92,58 @@ fn frames_part<'a>(stack: &'a str, ty: &str, message: &str) -> &'a str {
 
 /// An event from a window `error` or `unhandledrejection` event, `None` for other events.
 pub fn event_from_dom_event(dom_event: &JsValue, timestamp: f64, early: bool) -> Option<Event> {
-    let mut exception = match get_string(dom_event, "type")?.as_str() {
-        "error" => exception_from_error_event(dom_event),
+    let mut exceptions = match get_string(dom_event, "type")?.as_str() {
+        "error" => exceptions_from_error_event(dom_event),
         "unhandledrejection" => {
-            exception_from_value(&get(dom_event, "reason"), Mechanism::OnUnhandledRejection)
+            exceptions_from_value(&get(dom_event, "reason"), Mechanism::OnUnhandledRejection)
         }
         _ => return None,
     };
-    exception.early = early;
-    Some(Event::error(exception, timestamp))
+    for exception in &mut exceptions {
+        exception.early = early;
+    }
+    Some(error_event(exceptions, timestamp))
 }
 
-fn exception_from_error_event(dom_event: &JsValue) -> Exception {
-    let error = get(dom_event, "error");
-    let mut exception = if error.is_object() {
-        exception_from_value(&error, Mechanism::OnError)
-    } else {
-        // Cross-origin scripts and `throw "string"` give no error object: the event's message
-        // ("Uncaught ..." or "Script error.") is all there is.
-        let message = get_string(dom_event, "message")
-            .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| to_display(&error));
-        exception_from_value(&JsValue::from_str(&message), Mechanism::OnError)
+/// An `error` event with `exceptions` (causes first, the thrown one last).
+pub fn error_event(mut exceptions: Vec<Exception>, timestamp: f64) -> Event {
+    let thrown = exceptions.pop();
+    let mut event = match thrown {
+        Some(thrown) => Event::error(thrown, timestamp),
+        None => Event::new("error", timestamp),
     };
+    exceptions.append(&mut event.exceptions);
+    event.exceptions = exceptions;
+    event
+}
+
+fn exceptions_from_error_event(dom_event: &JsValue) -> Vec<Exception> {
+    let error = get(dom_event, "error");
+    if error.is_object() {
+        let mut chain = exceptions_from_value(&error, Mechanism::OnError);
+        if let Some(thrown) = chain.last_mut() {
+            add_event_position(thrown, dom_event);
+        }
+        return chain;
+    }
+    // Cross-origin scripts and `throw "string"` give no error object: the event's message
+    // ("Uncaught ..." or "Script error.") is all there is.
+    let message = get_string(dom_event, "message")
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| to_display(&error));
+    let mut exception = exception_from_value(&JsValue::from_str(&message), Mechanism::OnError);
+    let filename = get_string(dom_event, "filename").unwrap_or_default();
+    // What a browser reports for an error in a script from another origin loaded without
+    // `crossorigin` (docs/sdk.md): no error object, no position, this message.
+    exception.cross_origin =
+        filename.is_empty() && matches!(message.as_str(), "Script error." | "Script error");
+    add_event_position(&mut exception, dom_event);
+    alloc::vec![exception]
+}
+
+/// The position the browser reported for the error event, as the only frame of an exception
+/// that has none.
+fn add_event_position(exception: &mut Exception, dom_event: &JsValue) {
     if exception.frames.is_empty() {
         let filename = get_string(dom_event, "filename").unwrap_or_default();
         if !filename.is_empty() {
@@ -103,7 +155,6 @@ fn exception_from_error_event(dom_event: &JsValue) -> Exception {
             });
         }
     }
-    exception
 }
 
 fn to_u32(n: f64) -> Option<u32> {

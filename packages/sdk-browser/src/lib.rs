@@ -26,7 +26,9 @@
 extern crate alloc;
 
 pub mod api;
+pub mod behaviour;
 pub mod errors;
+pub mod identity;
 pub mod options;
 pub mod state;
 pub mod transport;

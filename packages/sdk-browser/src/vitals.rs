@@ -54,8 +54,9 @@ pub fn config_from_js(options: &JsValue) -> Option<Config> {
 }
 
 /// One call per observer callback or lifecycle moment, by `kind`:
-/// - `PERF_START`: starts measuring; returns the entry types to observe, space-separated
-///   (nothing when web vitals are off or the SDK is not running);
+/// - `PERF_START`: starts measuring, `a` the entry types the browser supports; returns the
+///   entry types to observe, space-separated (nothing when web vitals are off or the SDK is
+///   not running);
 /// - `PERF_ENTRIES`: `a` is a list of performance entries;
 /// - `PERF_INPUT`: the first trusted keydown or click happened;
 /// - `PERF_HIDDEN`: the page was hidden at `b` (`event.timeStamp`);
@@ -68,7 +69,7 @@ pub fn perf(kind: u32, a: JsValue, b: f64) -> JsValue {
     let mut events = Vec::new();
     let result = with_sdk(|sdk| {
         if kind == PERF_START {
-            return start(sdk);
+            return start(sdk, a.as_string());
         }
         let vitals = sdk.vitals.as_mut()?;
         let delay = match kind {
@@ -106,11 +107,23 @@ pub fn perf(kind: u32, a: JsValue, b: f64) -> JsValue {
     result.unwrap_or(JsValue::UNDEFINED)
 }
 
-fn start(sdk: &mut crate::state::Sdk) -> Option<JsValue> {
+/// `supported`: the browser's `PerformanceObserver.supportedEntryTypes`, space-separated
+/// (`None`: unknown, nothing is turned off).
+/// A metric whose entries the browser does not have is not reported at all, as web-vitals
+/// does: Firefox has no `layout-shift` nor `longtask`, and a CLS or TBT of 0 from it would
+/// pull every percentile toward "good".
+fn start(sdk: &mut crate::state::Sdk, supported: Option<String>) -> Option<JsValue> {
     let mut config = sdk.vitals_config.take()?;
     if !BrowserPage::has_event_timing() {
         config.inp = false;
     }
+    let has = |ty: &str| {
+        supported
+            .as_deref()
+            .is_none_or(|s| s.split(' ').any(|t| t == ty))
+    };
+    config.cls &= has("layout-shift");
+    config.tbt &= has("longtask");
     let endpoint = sdk.client.options().endpoint().unwrap_or_default();
     let own_requests = match split_once(&endpoint, "?") {
         Some((base, _)) => String::from(base),

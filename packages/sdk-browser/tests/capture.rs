@@ -72,23 +72,27 @@ fn a_captured_exception_is_encoded_per_protocol() {
     }
 
     // Context attached to every event.
-    let session = session_storage_get("__monitor_sid").expect("session id stored");
-    assert!(is_event_id(&session));
+    let record = local_storage_get("__monitor_sess").expect("session stored");
+    let session = record.split('.').next().unwrap_or_default().to_owned();
+    assert!(is_event_id(&session), "{record}");
     assert_eq!(str_at(&ev, "user.session_id"), Some(session));
+    let visitor = local_storage_get("__monitor_vid").expect("visitor stored");
+    assert!(is_event_id(&visitor));
+    assert_eq!(str_at(&ev, "user.visitor_id"), Some(visitor));
     let href = str_at(&js_sys::global().into(), "location.href");
     assert_eq!(str_at(&ev, "page.url"), href);
-    // The page context is the URL and the referrer (when there is one); no title.
-    let referrer = str_at(&js_sys::global().into(), "document.referrer").unwrap_or_default();
-    let want: &[&str] = if referrer.is_empty() {
-        &["url"]
-    } else {
-        &["url", "referrer"]
-    };
+    // The page context is the URL, the referrer and the title (each when there is one).
+    let page: JsValue = js_sys::global().into();
+    let mut want = vec!["url"];
+    for (key, path) in [
+        ("referrer", "document.referrer"),
+        ("title", "document.title"),
+    ] {
+        if !str_at(&page, path).unwrap_or_default().is_empty() {
+            want.push(key);
+        }
+    }
     assert_eq!(keys_at(&ev, "page"), want);
-    assert!(
-        at(&ev, "page.title").is_undefined(),
-        "the title is not sent"
-    );
     let ua = str_at(&js_sys::global().into(), "navigator.userAgent");
     assert_eq!(str_at(&ev, "browser.user_agent"), ua);
     assert!(num_at(&ev, "browser.viewport.w").is_some());
@@ -199,13 +203,14 @@ fn track_names_and_data() {
 }
 
 #[wasm_bindgen_test]
-fn sample_rate_zero_drops_everything() {
+fn sample_rate_zero_drops_every_error() {
     let sdk = Running::start(&[("sampleRate", 0.into())]);
     assert_eq!(capture_exception("x".into()), None);
     assert_eq!(capture_message("x".into(), JsValue::UNDEFINED), None);
-    assert_eq!(track("x".into(), JsValue::UNDEFINED), None);
     assert_eq!(queued(), 0);
     assert_eq!(sdk.seen(), 0);
+    // sampleRate is the errors': a track() call is kept.
+    assert!(track("x".into(), JsValue::UNDEFINED).is_some());
     // A rate that is not a number is ignored (default 1).
     let _sdk = Running::start(&[("sampleRate", "0".into())]);
     assert!(capture_message("x".into(), JsValue::UNDEFINED).is_some());

@@ -12,7 +12,9 @@ mod support;
 
 use js_sys::{Array, Reflect};
 use monitor_sdk_browser::api::{capture_early_error, queued};
-use monitor_sdk_browser::errors::{event_from_dom_event, exception_from_value};
+use monitor_sdk_browser::errors::{
+    event_from_dom_event, exception_from_value, exceptions_from_value,
+};
 use monitor_sdk_core::stack::Frame;
 use monitor_sdk_core::{Exception, Mechanism};
 use support::*;
@@ -569,4 +571,86 @@ fn lines_of_the_message_that_look_like_frames_are_not_frames() {
             "{len}: a line of the message became a frame"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// errors::exceptions_from_value: `cause` chains and cross-origin errors
+// ---------------------------------------------------------------------------------------------
+
+fn with_cause(message: &str, cause: &JsValue) -> JsValue {
+    let error: JsValue = js_sys::Error::new(message).into();
+    Reflect::set(&error, &"cause".into(), cause).expect("set cause");
+    error
+}
+
+fn chain_of(value: &JsValue) -> Vec<String> {
+    exceptions_from_value(value, Mechanism::Generic)
+        .iter()
+        .map(|e| e.value.clone())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn causes_come_first_and_the_thrown_error_last() {
+    reset();
+    let root: JsValue = js_sys::TypeError::new("root").into();
+    let error = with_cause("outer", &with_cause("middle", &root));
+    assert_eq!(chain_of(&error), ["root", "middle", "outer"]);
+    let types: Vec<String> = exceptions_from_value(&error, Mechanism::Generic)
+        .iter()
+        .map(|e| e.ty.clone())
+        .collect();
+    assert_eq!(types, ["TypeError", "Error", "Error"]);
+}
+
+#[wasm_bindgen_test]
+fn chains_are_cut_at_five_and_cycles_end() {
+    reset();
+    let mut error: JsValue = js_sys::Error::new("e0").into();
+    for i in 1..10 {
+        error = with_cause(&format!("e{i}"), &error);
+    }
+    assert_eq!(chain_of(&error), ["e5", "e6", "e7", "e8", "e9"]);
+    let cyclic: JsValue = js_sys::Error::new("self").into();
+    Reflect::set(&cyclic, &"cause".into(), &cyclic).expect("set cause");
+    assert_eq!(chain_of(&cyclic).len(), 5, "a cycle is cut by the limit");
+}
+
+#[wasm_bindgen_test]
+fn a_cause_that_is_no_error_ends_the_chain() {
+    reset();
+    for cause in [
+        JsValue::from_str("just text"),
+        JsValue::from_f64(7.0),
+        JsValue::NULL,
+        obj(&[("code", "E1".into())]),
+        throwing_proxy(),
+    ] {
+        assert_eq!(chain_of(&with_cause("outer", &cause)), ["outer"]);
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_cross_origin_script_error_is_marked() {
+    reset();
+    let opaque = error_event(
+        "error",
+        &obj(&[("message", "Script error.".into()), ("lineno", 0.into())]),
+    );
+    let event = event_from_dom_event(&opaque, 1.0, false).expect("an error event");
+    let thrown = event.exceptions.last().expect("exception");
+    assert!(thrown.cross_origin);
+    assert_eq!(thrown.value, "Script error.");
+    let local = error_event(
+        "error",
+        &obj(&[
+            ("message", "Script error.".into()),
+            ("filename", "https://app.test/a.js".into()),
+        ]),
+    );
+    let event = event_from_dom_event(&local, 1.0, false).expect("an error event");
+    assert!(
+        !event.exceptions[0].cross_origin,
+        "a position means the browser told us more"
+    );
 }

@@ -1,5 +1,5 @@
 //! The scope, set field by field through `scope` as the loader does: user fields and the
-//! session id the page cannot replace (kept in sessionStorage), tags, extras (any JSON value)
+//! session and visitor ids the page cannot replace (kept in localStorage), tags, extras (any JSON value)
 //! and breadcrumbs; what each setter accepts and skips, and the caps on the number of keys and
 //! on key and value length (in bytes of UTF-8, cut on a character boundary). Events too large
 //! for a request because of the scope are in `event_size.rs`. How to run them, and how the
@@ -26,6 +26,20 @@ wasm_bindgen_test_configure!(run_in_browser);
 // The scope, set field by field through `scope`: user, session and tags
 // ---------------------------------------------------------------------------------------------
 
+/// The SDK's own user fields as JSON: `"visitor_id":"…","session_id":"…"`.
+fn own_ids_json() -> String {
+    let ids = ["visitor_id", "session_id"].map(|key| {
+        let id = with_sdk(|sdk| match sdk.client.scope.user.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        })
+        .expect("SDK running");
+        assert!(is_event_id(&id), "{key} {id:?}");
+        format!(r#""{key}":"{id}""#)
+    });
+    ids.join(",")
+}
+
 fn session_json() -> String {
     let session = with_sdk(|sdk| match sdk.client.scope.user.get("session_id") {
         Some(Value::String(s)) => s.clone(),
@@ -43,19 +57,19 @@ fn init_leaves_the_user_and_tags_options_to_the_loader() {
         ("user", obj(&[("id", "from-init".into())])),
         ("tags", obj(&[("a", "1".into())])),
     ]);
-    let session = session_json();
-    assert_eq!(user_json(), format!("{{{session}}}"));
+    let own = own_ids_json();
+    assert_eq!(user_json(), format!("{{{own}}}"));
     assert_eq!(tags_json(), "{}");
     assert!(message("m").is_some());
     let ev = sdk.last_event();
-    assert_eq!(keys_at(&ev, "user"), ["session_id"]);
+    assert_eq!(keys_at(&ev, "user"), ["visitor_id", "session_id"]);
     assert!(at(&ev, "tags").is_undefined(), "no tags, no tags object");
 }
 
 #[wasm_bindgen_test]
 fn user_fields_are_set_one_at_a_time_and_keep_the_session() {
-    let sdk = Running::start(&[]);
-    let session = session_json();
+    let sdk = Running::start(&[("sendDefaultPii", true.into())]);
+    let session = own_ids_json();
     set_user_field("id".into(), "u1".into());
     set_user_field("email".into(), "a@b.test".into());
     set_user_field("age".into(), 42.into());
@@ -98,11 +112,14 @@ fn user_fields_are_set_one_at_a_time_and_keep_the_session() {
     scope(USER_FIELD, "session_id".into(), "page-value".into());
     assert!(!user_json().contains("page-value"));
 
-    // Clearing the user keeps the session.
+    // Clearing the user keeps the session and the visitor.
     clear_user();
     assert_eq!(user_json(), format!("{{{session}}}"));
     assert!(message("after clear").is_some());
-    assert_eq!(keys_at(&sdk.last_event(), "user"), ["session_id"]);
+    assert_eq!(
+        keys_at(&sdk.last_event(), "user"),
+        ["visitor_id", "session_id"]
+    );
     clear_user();
     assert_eq!(user_json(), format!("{{{session}}}"));
 }
@@ -117,7 +134,7 @@ fn user_fields_are_capped_in_number_and_length() {
     let long_key = format!("{}…", "k".repeat(64));
     assert_eq!(
         keys_at(&ev, "user"),
-        ["session_id", long_key.as_str(), "id"]
+        ["visitor_id", "session_id", long_key.as_str(), "id"]
     );
     let value = str_at(&at(&ev, "user"), &long_key).expect("long user field");
     assert_eq!(value, format!("{}…", "v".repeat(256)), "256 bytes plus '…'");
@@ -139,6 +156,7 @@ fn user_fields_are_capped_in_number_and_length() {
     assert_eq!(
         keys_at(&ev, "user"),
         [
+            "visitor_id",
             "session_id",
             two_byte_key.as_str(),
             "name",
@@ -167,10 +185,14 @@ fn user_fields_are_capped_in_number_and_length() {
         set_user_field(format!("k{i}").into(), format!("v{i}").into());
     }
     let len = with_sdk(|sdk| sdk.client.scope.user.len());
-    assert_eq!(len, Some(30), "30 user keys, the session id included");
+    assert_eq!(
+        len,
+        Some(30),
+        "30 user keys, the visitor and session ids included"
+    );
     let user = user_json();
     assert!(
-        user.contains(r#""k28":"v28""#) && !user.contains(r#""k29""#),
+        user.contains(r#""k27":"v27""#) && !user.contains(r#""k28""#),
         "{user}"
     );
     // A full user still takes new values for its keys, and keeps its session.
@@ -180,21 +202,48 @@ fn user_fields_are_capped_in_number_and_length() {
 }
 
 #[wasm_bindgen_test]
-fn the_session_id_lives_in_session_storage() {
-    const KEY: &str = "__monitor_sid";
+fn visitor_and_session_live_in_the_sites_storage() {
+    const VISITOR: &str = "__monitor_vid";
+    const SESSION: &str = "__monitor_sess";
     let kept = "0123456789abcdef0123456789abcdef";
-    session_storage_set(KEY, kept);
+    let now = js_sys::Date::now() as u64;
+    local_storage_set(VISITOR, kept);
+    local_storage_set(SESSION, &format!("{kept}.{}.{}", now - 60_000, now - 1_000));
     {
         let _sdk = Running::start(&[]);
         assert_eq!(session_json(), format!(r#""session_id":"{kept}""#));
+        assert!(user_json().contains(&format!(r#""visitor_id":"{kept}""#)));
+    }
+    // A session idle for 30 minutes is over; the visitor stays.
+    local_storage_set(
+        SESSION,
+        &format!("{kept}.{}.{}", now - 3_600_000, now - 1_900_000),
+    );
+    {
+        let _sdk = Running::start(&[]);
+        let record = local_storage_get(SESSION).expect("a new session is stored");
+        let fresh = record.split('.').next().unwrap_or_default().to_owned();
+        assert!(is_event_id(&fresh) && fresh != kept, "{record}");
+        assert_eq!(session_json(), format!(r#""session_id":"{fresh}""#));
+        assert!(user_json().contains(&format!(r#""visitor_id":"{kept}""#)));
     }
     for broken in ["not-hex", "0123456789ABCDEF0123456789ABCDEG", ""] {
-        session_storage_set(KEY, broken);
+        local_storage_set(VISITOR, broken);
         let _sdk = Running::start(&[]);
-        let fresh = session_storage_get(KEY).expect("a fresh id is stored");
+        let fresh = local_storage_get(VISITOR).expect("a fresh id is stored");
         assert!(is_event_id(&fresh), "{fresh:?} replaced {broken:?}");
-        assert_eq!(session_json(), format!(r#""session_id":"{fresh}""#));
+        assert!(user_json().contains(&format!(r#""visitor_id":"{fresh}""#)));
     }
+    // storage: false (no consent): nothing is read or written.
+    local_storage_set(VISITOR, kept);
+    local_storage_set(SESSION, "untouched");
+    let _sdk = Running::start(&[("storage", false.into())]);
+    assert!(
+        !user_json().contains(kept),
+        "the stored visitor is not read"
+    );
+    assert_eq!(local_storage_get(SESSION).as_deref(), Some("untouched"));
+    assert_eq!(local_storage_get(VISITOR).as_deref(), Some(kept));
 }
 
 #[wasm_bindgen_test]

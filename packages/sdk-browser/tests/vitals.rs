@@ -103,6 +103,19 @@ fn before_init_every_kind_is_a_no_op_whatever_it_is_given() {
 }
 
 #[wasm_bindgen_test]
+fn metrics_the_browser_cannot_measure_are_not_observed() {
+    // Firefox: no layout-shift, no longtask. CLS and TBT are then not reported at all.
+    let _sdk = Running::start(&[]);
+    let firefox =
+        "event first-input largest-contentful-paint mark measure navigation paint resource";
+    let types = perf(PERF_START, firefox.into(), 0.0).as_string();
+    assert_eq!(
+        types.as_deref(),
+        Some("paint largest-contentful-paint event first-input resource")
+    );
+}
+
+#[wasm_bindgen_test]
 fn the_loader_is_told_which_entry_types_to_observe() {
     let sdk = Running::start(&[]);
     let types = perf(PERF_START, JsValue::UNDEFINED, 0.0).as_string();

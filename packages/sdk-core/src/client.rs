@@ -1,6 +1,6 @@
 //! The client: the pipeline every event goes through, and the sending loop.
 //!
-//! `capture` runs: enabled? → sample → id → integrations' `process_event` → encode (with the
+//! `capture` runs: enabled? → sample (errors) → id → integrations' `process_event` → encode (with the
 //! scope) → `before_send` → queue. Sending is driven by the host: it calls [`Client::send_due`]
 //! after a capture and when [`Client::next_wakeup`] comes, [`Client::flush`] on demand, and
 //! [`Client::flush_beacon`] when the page goes away; the transport reports back through
@@ -151,7 +151,16 @@ impl Client {
         if !self.options.enabled {
             return Outcome::Disabled;
         }
-        if self.options.sample_rate < 1.0 && self.rng.next_f64() >= self.options.sample_rate {
+        // `sampleRate` is the errors' (as Sentry's is); behaviour events are sampled per
+        // session by the host, web vitals and `track` calls are kept.
+        let is_error = matches!(
+            event.kind,
+            "error" | "message" | "resource_error" | "http_error"
+        );
+        if is_error
+            && self.options.sample_rate < 1.0
+            && self.rng.next_f64() >= self.options.sample_rate
+        {
             return Outcome::Sampled;
         }
         event.event_id = self.rng.event_id();

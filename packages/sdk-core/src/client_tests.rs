@@ -147,6 +147,11 @@ fn disabled_and_sampled_events_are_dropped() {
         vec![],
     );
     assert!(none.client.capture(msg("x"), 0.0) == Outcome::Sampled);
+    // sampleRate is the errors': behaviour, vitals and track() are not sampled by it.
+    for kind in ["custom", "page_view", "web_vital"] {
+        let outcome = none.client.capture(Event::new(kind, 0.0), 0.0);
+        assert!(matches!(outcome, Outcome::Queued(_)), "{kind}");
+    }
     let mut half = harness(
         Options {
             sample_rate: 0.5,

@@ -100,6 +100,9 @@ pub struct Exception {
     pub mechanism: Mechanism,
     /// Set when the loader caught the error before the SDK was ready.
     pub early: bool,
+    /// A cross-origin script's error, which the browser reduced to `Script error.` with no
+    /// position (the script needs `crossorigin` and a CORS header to say more).
+    pub cross_origin: bool,
     /// Oldest call first.
     pub frames: Vec<Frame>,
 }
@@ -116,10 +119,17 @@ impl Exception {
         if self.early {
             out.push_str("early\",\"data\":{\"original\":\"");
             out.push_str(self.mechanism.as_str());
-            out.push_str("\"}");
+            out.push('"');
+            if self.cross_origin {
+                out.push_str(",\"cross_origin\":true");
+            }
+            out.push('}');
         } else {
             out.push_str(self.mechanism.as_str());
             out.push('"');
+            if self.cross_origin {
+                out.push_str(",\"data\":{\"cross_origin\":true}");
+            }
         }
         out.push_str(if self.mechanism.handled() {
             ",\"handled\":true}"
@@ -191,7 +201,8 @@ pub struct Event {
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
     pub level: Option<Level>,
-    /// Exceptions of an `error` event, the thrown one first.
+    /// Exceptions of an `error` event: its causes, the deepest first, then the thrown one
+    /// last (Sentry's order).
     pub exceptions: Vec<Exception>,
     /// Type-specific fields (`message`, `name`, `data`, ...) and the host's context
     /// (`page`, `browser`).
@@ -345,6 +356,7 @@ mod tests {
                 value: "x is \"not\" a function".into(),
                 mechanism: Mechanism::OnError,
                 early: false,
+                cross_origin: false,
                 frames: vec![
                     frame("https://a.test/node_modules/lib.js", "lib", 1, 2),
                     frame("https://a.test/app.js", "main", 10, 5),
@@ -383,6 +395,7 @@ mod tests {
                 value: "boom".into(),
                 mechanism: Mechanism::OnUnhandledRejection,
                 early: true,
+                cross_origin: false,
                 frames: vec![],
             },
             1.0,

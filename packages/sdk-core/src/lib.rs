@@ -20,6 +20,7 @@
 extern crate alloc;
 
 pub mod batch;
+pub mod behaviour;
 pub mod client;
 pub mod dsn;
 pub mod event;
@@ -29,6 +30,8 @@ pub mod options;
 pub mod ratelimit;
 pub mod rng;
 pub mod scope;
+pub mod scrub;
+pub mod session;
 pub mod stack;
 pub mod text;
 pub mod transport;

@@ -3,6 +3,7 @@
 use crate::dsn::{Dsn, DsnError};
 use crate::text::contains;
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 #[derive(Clone, PartialEq)]
 pub struct Options {
@@ -26,6 +27,11 @@ pub struct Options {
     pub flush_interval_ms: f64,
     /// Events held while the collector is unreachable or rate-limits us. Default 500.
     pub max_queued_events: usize,
+    /// Send the user's e-mail, username and IP address when the app sets them. Default false.
+    pub send_default_pii: bool,
+    /// Words that make a URL parameter's value secret ([`crate::scrub`]). Default
+    /// [`crate::scrub::DEFAULT_SECRET_WORDS`].
+    pub scrub_words: Vec<String>,
 }
 
 impl Default for Options {
@@ -42,6 +48,8 @@ impl Default for Options {
             max_batch_events: 30,
             flush_interval_ms: 5_000.0,
             max_queued_events: 500,
+            send_default_pii: false,
+            scrub_words: crate::scrub::default_words(),
         }
     }
 }

@@ -72,18 +72,23 @@ impl Scope {
         }
     }
 
-    /// Replaces the user's fields but keeps the SDK's own `session_id`.
+    /// Replaces the user's fields but keeps the SDK's own `session_id` and `visitor_id`.
     pub fn set_user(&mut self, user: Map) {
-        let session = self.user.get("session_id").cloned();
+        let own = [
+            ("visitor_id", self.user.get("visitor_id").cloned()),
+            ("session_id", self.user.get("session_id").cloned()),
+        ];
         self.user = user;
-        if let Some(session) = session {
-            self.user.insert("session_id", session);
+        for (key, value) in own {
+            if let Some(value) = value {
+                self.user.insert(key, value);
+            }
         }
     }
 
-    /// Sets one user field; the SDK's own `session_id` cannot be replaced.
+    /// Sets one user field; the SDK's own `session_id` and `visitor_id` cannot be replaced.
     pub fn set_user_field(&mut self, key: &str, value: &str) {
-        if key != "session_id" {
+        if key != "session_id" && key != "visitor_id" {
             let key = truncate(key, MAX_USER_KEY_BYTES);
             let value = truncate(value, MAX_USER_VALUE_BYTES).into();
             insert_capped(&mut self.user, MAX_USER_FIELDS, &key, value);

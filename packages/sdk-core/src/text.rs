@@ -50,10 +50,15 @@ pub fn rsplit_once<'a>(hay: &'a str, needle: &str) -> Option<(&'a str, &'a str)>
 /// Lines split on `\n` (a trailing `\r` stays; callers trim), like `str::lines` without the
 /// character decoding.
 pub fn lines(s: &str) -> impl Iterator<Item = &str> {
+    split(s, "\n")
+}
+
+/// The parts of `s` between the occurrences of `sep`, like `str::split` with a string pattern.
+pub fn split<'a>(s: &'a str, sep: &'a str) -> impl Iterator<Item = &'a str> {
     let mut rest = Some(s);
     core::iter::from_fn(move || {
         let current = rest?;
-        match split_once(current, "\n") {
+        match split_once(current, sep) {
             Some((line, tail)) => {
                 rest = Some(tail);
                 Some(line)

@@ -5,6 +5,8 @@
 // - `mounts`: `{ '/sdk/': dir }` serves `dir` under that path prefix (the longest prefix wins).
 // - `delays`: `{ '/vitals/hero.png': 300 }` holds the response to that exact path for so many
 //   ms before it starts (so the time shows up in the resource's own timing), e.g. a slow image.
+// - `/status/NNN` (any path under it) always answers status NNN with a short text body, and
+//   `/hang` never answers: the failing and stuck HTTP calls of the capture tests.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -42,6 +44,13 @@ export async function serveDir(root, { mounts = {}, delays = {} } = {}) {
       res.writeHead(403).end();
       return;
     }
+    const status = path.match(/^\/status\/(\d{3})\b/);
+    if (status) {
+      res.writeHead(Number(status[1]), { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+      res.end(`status ${status[1]}`);
+      return;
+    }
+    if (path === '/hang') return; // the client gives up (abort, timeout)
     const delay = delays[path];
     if (delay) await new Promise((r) => setTimeout(r, delay));
     try {

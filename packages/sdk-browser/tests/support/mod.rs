@@ -133,8 +133,8 @@ export function plainEvent(type) { return new Event(type); }
 export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 export function throwingHook() { return () => { throw new Error('hook bug'); }; }
 export function constantHook(value) { return () => value; }
-export function sessionStorageGet(key) { return sessionStorage.getItem(key); }
-export function sessionStorageSet(key, value) { sessionStorage.setItem(key, value); }
+export function localStorageGet(key) { return localStorage.getItem(key); }
+export function localStorageSet(key, value) { localStorage.setItem(key, value); }
 
 // A stand-in for the loader's `host` (npm/monitor-sdk/src/index.js): records every request
 // the SDK hands over, in order, and every timer it asks for. `send(url, body, id)` (the
@@ -161,6 +161,9 @@ export function makeHost(process) {
       return host.beaconResult;
     },
     schedule(ms) { host.schedules.push(ms); },
+    // The loader's storage (npm/monitor-sdk/src/storage.js), without its cookie fallback.
+    load(key) { return localStorage.getItem(key); },
+    save(key, value) { localStorage.setItem(key, value); },
     // Stands in for the loader's element selector: a test "node" carries its selector.
     selector(node) { return node && typeof node.sel === 'string' ? node.sel : ''; },
   };
@@ -206,10 +209,10 @@ extern "C" {
     pub fn throwing_hook() -> JsValue;
     #[wasm_bindgen(js_name = constantHook)]
     pub fn constant_hook(value: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = sessionStorageGet)]
-    pub fn session_storage_get(key: &str) -> Option<String>;
-    #[wasm_bindgen(js_name = sessionStorageSet)]
-    pub fn session_storage_set(key: &str, value: &str);
+    #[wasm_bindgen(js_name = localStorageGet)]
+    pub fn local_storage_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = localStorageSet)]
+    pub fn local_storage_set(key: &str, value: &str);
 
     /// The loader stand-in `makeHost()` returns.
     #[derive(Clone)]
