@@ -159,10 +159,11 @@ fn number(event: &Value, path: &[&str]) -> f64 {
 pub fn headline(event_type: EventType, event: &Value) -> String {
     match event_type {
         EventType::Error => {
-            let first = event.pointer("/exception/values/0").unwrap_or(&Value::Null);
-            let value = text(first, &["value"]);
+            // The thrown error is the last value, after its causes.
+            let thrown = crate::grouping::thrown(event);
+            let value = text(thrown, &["value"]);
             if value.is_empty() {
-                text(first, &["type"])
+                text(thrown, &["type"])
             } else {
                 value
             }

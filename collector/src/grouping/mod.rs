@@ -9,8 +9,11 @@
 //!    [`frames`] so that a new build, a CDN host or a cache-busting query do not split the
 //!    issue, and without line and column, which move with every change to the file;
 //! 3. when no exception value has a usable in-app frame (no stack, only library frames):
-//!    the first value's `type` and its message normalised by [`message`] (numbers, hex,
+//!    the thrown value's `type` and its message normalised by [`message`] (numbers, hex,
 //!    UUIDs, e-mails, IPs and URLs replaced by placeholders).
+//!
+//! The protocol lists the thrown error **last** in `exception.values`, after its `cause`
+//! chain (deepest cause first); title, culprit and the message fallback are the thrown one's.
 //!
 //! Used when an event is stored (the fingerprint is a column in both stores) and by
 //! anything else that needs the same answer for the same event, such as a real-time
@@ -83,10 +86,10 @@ fn default_components(values: &[Value]) -> Vec<String> {
         }
         return out;
     }
-    let first = &values[0];
+    let thrown = values.last().unwrap_or(&Value::Null);
     vec![
-        format!("type:{}", text(first, "type")),
-        format!("message:{}", normalize_message(&text(first, "value"))),
+        format!("type:{}", text(thrown, "type")),
+        format!("message:{}", normalize_message(&text(thrown, "value"))),
     ]
 }
 
@@ -110,6 +113,15 @@ fn in_app_frames(value: &Value) -> Vec<Frame> {
         .filter(|f| !f.function.is_empty() || !f.path.is_empty())
         .take(MAX_FRAMES)
         .collect()
+}
+
+/// The exception value that was thrown: the last (its causes come before it).
+pub fn thrown(event: &Value) -> &Value {
+    event
+        .pointer("/exception/values")
+        .and_then(Value::as_array)
+        .and_then(|values| values.last())
+        .unwrap_or(&Value::Null)
 }
 
 fn text(value: &Value, key: &str) -> String {
@@ -139,7 +151,7 @@ fn hash(parts: &[String]) -> String {
 /// How an issue is shown: from one of its events (the API uses the latest).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
-    /// `Type: message` of the thrown exception (the first value), at most 200 characters.
+    /// `Type: message` of the thrown exception (the last value), at most 200 characters.
     pub title: String,
     /// The top in-app frame, the one that threw: `function (path)`.
     pub culprit: String,
@@ -148,14 +160,14 @@ pub struct Summary {
 }
 
 pub fn summary(event: &Value) -> Summary {
-    let first = event.pointer("/exception/values/0").unwrap_or(&Value::Null);
-    let (kind, message) = (text(first, "type"), text(first, "value"));
+    let thrown = thrown(event);
+    let (kind, message) = (text(thrown, "type"), text(thrown, "value"));
     let title = match (kind.is_empty(), message.is_empty()) {
         (false, false) => format!("{kind}: {message}"),
         (false, true) => kind,
         _ => message,
     };
-    let culprit = in_app_frames(first)
+    let culprit = in_app_frames(thrown)
         .first()
         .map(|f| match (f.function.is_empty(), f.path.is_empty()) {
             (false, false) => format!("{} ({})", f.function, f.path),

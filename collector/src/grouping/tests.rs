@@ -235,6 +235,27 @@ fn title_culprit_and_level() {
     );
 }
 
+#[test]
+fn a_cause_chain_is_titled_by_the_thrown_error() {
+    // The SDK sends the causes first, the thrown error last.
+    let event = json!({"exception": {"values": [
+        {"type": "DOMException", "value": "The user aborted a request."},
+        {"type": "Error", "value": "Checkout failed", "stacktrace": {"frames": [
+            {"filename": "https://a.example/app.js", "function": "pay", "lineno": 1, "colno": 1, "in_app": true}]}}
+    ]}});
+    let summary = summary(&event);
+    assert_eq!(
+        (summary.title.as_str(), summary.culprit.as_str()),
+        ("Error: Checkout failed", "pay (/app.js)")
+    );
+    let no_frames = json!({"exception": {"values": [
+        {"type": "DOMException", "value": "aborted 1"}, {"type": "Error", "value": "Checkout 17 failed"}]}});
+    assert_eq!(
+        components(&no_frames).unwrap(),
+        ["type:Error", "message:Checkout <n> failed"]
+    );
+}
+
 fn summary_of(event: Value) -> Summary {
     summary(&event)
 }

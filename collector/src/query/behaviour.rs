@@ -21,7 +21,8 @@ pub struct Entry {
     /// Distinct visitors (not for entry and exit pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visitors: Option<u64>,
-    /// Time on page: total and average visible time, ms.
+    /// Time on page: total visible time, and per page view (a view may send several
+    /// `time_on_page` reports, one per time it was visible), ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,20 +66,24 @@ pub fn behaviour(
     scope: &Scope,
     top: usize,
 ) -> Result<Behaviour, StoreError> {
-    let list =
-        |event_type: EventType, dim: Dim, rank: Rank| -> Result<Vec<AggregateRow>, StoreError> {
-            store.aggregate(&Aggregate {
-                scope: scope.clone(),
-                types: vec![event_type],
-                fingerprints: Vec::new(),
-                by: vec![dim],
-                skip_empty: true,
-                count_visitors: true,
-                bucket_ms: None,
-                top: Some(top),
-                rank,
-            })
-        };
+    let aggregate = |event_type: EventType,
+                     dim: Dim,
+                     rank: Rank,
+                     top: Option<usize>|
+     -> Result<Vec<AggregateRow>, StoreError> {
+        store.aggregate(&Aggregate {
+            scope: scope.clone(),
+            types: vec![event_type],
+            fingerprints: Vec::new(),
+            by: vec![dim],
+            skip_empty: true,
+            count_visitors: top.is_some(),
+            bucket_ms: None,
+            top,
+            rank,
+        })
+    };
+    let list = |event_type, dim, rank| aggregate(event_type, dim, rank, Some(top));
     let simple = |event_type, dim| -> Result<Vec<Entry>, StoreError> {
         Ok(list(event_type, dim, Rank::Count)?
             .into_iter()
@@ -99,13 +104,21 @@ pub fn behaviour(
             })
             .collect())
     };
+    // Every page's views, not only the top ones: the pages with the most time on them need
+    // not be the most viewed.
+    let views: std::collections::HashMap<String, u64> =
+        aggregate(EventType::PageView, Dim::PagePath, Rank::Count, None)?
+            .into_iter()
+            .map(|row| (row.keys.into_iter().next().unwrap_or_default(), row.count))
+            .collect();
     let pages_by_time = list(EventType::TimeOnPage, Dim::PagePath, Rank::ValueSum)?
         .into_iter()
         .map(|row| {
-            let (total, count) = (row.value_sum, row.count);
+            let total = row.value_sum;
+            let viewed = row.keys.first().and_then(|page| views.get(page)).copied();
             Entry {
                 total_ms: Some(total),
-                average_ms: (count > 0).then(|| total / count as f64),
+                average_ms: viewed.filter(|n| *n > 0).map(|n| total / n as f64),
                 ..entry(row)
             }
         })

@@ -160,6 +160,17 @@ pub fn check(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
         })
         .collect();
     assert_eq!(got, want);
+    // The average is per page view: a view may report several stretches of visible time.
+    for entry in answer["pages_by_time"].as_array().unwrap() {
+        let page = entry["name"].as_str().unwrap();
+        let views = now
+            .iter()
+            .filter(|e| text(e, "/type") == "page_view" && path(e) == page)
+            .count();
+        let average = entry["average_ms"].as_f64().unwrap();
+        let total = entry["total_ms"].as_f64().unwrap();
+        assert!((average - total / views as f64).abs() < 1e-6, "{page}");
+    }
     assert_eq!(
         sqlite.ok(&queries[1])["clicks"].as_array().unwrap().len(),
         2
