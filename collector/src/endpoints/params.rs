@@ -112,7 +112,8 @@ impl Params {
     /// `interval`: `1m` … `1d` (`<n>m`, `<n>h`, `<n>d`) or milliseconds; by default the
     /// shortest of 1m, 5m, 15m, 30m, 1h, 3h, 6h, 12h, 1d giving at most 100 buckets.
     pub fn interval(&self, range: &Range) -> Result<i64, ApiError> {
-        let buckets = |ms: i64| (range.len_ms() + ms - 1) / ms;
+        // Rounded up without `len + ms - 1`, which overflows for a range near i64::MAX.
+        let buckets = |ms: i64| range.len_ms() / ms + i64::from(range.len_ms() % ms != 0);
         let Some(raw) = self.text("interval") else {
             let fit = LADDER_MS
                 .iter()
@@ -258,6 +259,16 @@ mod tests {
             ),
             None
         );
+        let everything = Range {
+            from_ms: 0,
+            to_ms: i64::MAX,
+        };
+        assert_eq!(
+            interval("1d", &everything),
+            None,
+            "too many buckets, no overflow"
+        );
+        assert!(params(&[]).interval(&everything).is_err());
         // Defaults: at most 100 buckets.
         assert_eq!(params(&[]).interval(&hour).ok(), Some(60_000));
         assert_eq!(params(&[]).interval(&day).ok(), Some(900_000));
