@@ -23,22 +23,10 @@ mod services;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use pipeline::{event_id, join, wait_for_line, Load, Setup};
-use services::{clickhouse, ensure_services, wait_until, Broker};
-
-/// The scenarios run one at a time: each loads a debug-built broker and ClickHouse on a
-/// 2-core machine, and together they starved each other's start-up past the timeouts.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    // A failed scenario poisons the lock; the next one still runs.
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use pipeline::{event_id, join, scenario, wait_for_line, Load, Setup};
+use services::{clickhouse, wait_until, Broker};
 
 /// 20,000 events in 40 batches from 4 clients; the broker is stopped after the first ones
 /// and started again while the clients keep posting. Every batch must be acknowledged (from
@@ -46,11 +34,7 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 /// 20,000 events.
 #[test]
 fn broker_outage_during_load_loses_nothing() {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     let started = Instant::now();
@@ -129,13 +113,8 @@ fn broker_outage_during_load_loses_nothing() {
 /// ClickHouse; events of requests that failed may or may not.
 #[test]
 fn collector_sigkill_mid_load_keeps_every_acknowledged_event() {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    // A broker of its own, so that a tansu panic (see `sigkill_mid_load`) cannot take the
     // shared broker down for the other test binaries.
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     sigkill_mid_load(&broker, false);
@@ -146,11 +125,7 @@ fn collector_sigkill_mid_load_keeps_every_acknowledged_event() {
 /// replays once the broker is back.
 #[test]
 fn collector_sigkill_while_spooling_keeps_every_acknowledged_event() {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     sigkill_mid_load(&broker, true);
@@ -295,11 +270,7 @@ const PAUSE_BEFORE_COMMIT_MS: u64 = 120_000;
 /// exact ids sent. Finally a merge (`OPTIMIZE ... FINAL`) removes the copies on disk too.
 #[test]
 fn consumer_killed_mid_batch_no_loss_no_duplicates() {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     let started = Instant::now();

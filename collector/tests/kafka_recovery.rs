@@ -14,24 +14,14 @@ mod pipeline;
 mod services;
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use monitor_collector::kafka::message;
-use pipeline::{event_id, join, Load, Setup};
+use pipeline::{event_id, join, scenario, Load, Setup};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use serde_json::json;
-use services::{ensure_services, free_port, http, wait_until, Broker};
-
-/// One scenario at a time: each loads a debug broker and ClickHouse on two cores.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use services::{free_port, http, wait_until};
 
 /// Waits until every id in `wanted` is in ClickHouse, or `limit`; returns how many are not.
 fn missing_after(setup: &Setup, wanted: &BTreeSet<String>, limit: Duration) -> usize {
@@ -68,11 +58,7 @@ fn consumer_restarted_without_static_membership_recovers_by_rejoining() {
 }
 
 fn restart_during_load(what: &str, consumer: &str) {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     let started = Instant::now();
@@ -170,11 +156,7 @@ fn metric_sum(text: &str, name: &str) -> f64 {
 /// events on each. All nine go to the dead-letter topic, all 300 events reach ClickHouse.
 #[test]
 fn several_bad_messages_on_every_partition_do_not_stop_the_valid_ones() {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     let started = Instant::now();
@@ -244,11 +226,7 @@ fn readyz(addr: &str) -> (u16, String) {
 /// in `/metrics` are checked against the load.
 #[test]
 fn a_stalled_consumer_fails_readiness_then_rejoins() {
-    let _serial = one_at_a_time();
-    if !ensure_services(&["clickhouse"]) {
-        return;
-    }
-    let Some(broker) = Broker::start() else {
+    let Some((_turn, broker)) = scenario() else {
         return;
     };
     let started = Instant::now();

@@ -10,13 +10,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::services::{
-    self, clickhouse, clickhouse_u64, http, unique_run, wait_until, Running, CLICKHOUSE,
+    self, clickhouse, clickhouse_u64, ensure_services, http, unique_run, wait_until, Broker,
+    Running, CLICKHOUSE,
 };
 
 pub const KEY: &str = "outage-key";
@@ -372,4 +373,21 @@ pub fn wait_for_line(stderr: &mpsc::Receiver<String>, needle: &str, limit: Durat
             Err(e) => panic!("no log line with {needle:?} within {limit:?} ({e})"),
         }
     }
+}
+
+/// The scenarios run one at a time: each loads a debug-built broker and ClickHouse on a
+/// 2-core machine, and together they starved each other's start-up past the timeouts.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// What every scenario starts with: its turn (held until dropped; a failed scenario poisons
+/// the lock, the next one still runs), the shared ClickHouse, and a broker of its own.
+/// `None` when the services cannot be started and skipping was asked for.
+pub fn scenario() -> Option<(MutexGuard<'static, ()>, Broker)> {
+    let turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !ensure_services(&["clickhouse"]) {
+        return None;
+    }
+    Some((turn, Broker::start()?))
 }
