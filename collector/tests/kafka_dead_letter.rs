@@ -17,7 +17,9 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::json;
-use services::{clickhouse, ensure_services, http, wait_for_count, Running, CLICKHOUSE, KAFKA};
+use services::{
+    clickhouse, ensure_services, http, metric_sum, wait_for_count, Running, CLICKHOUSE, KAFKA,
+};
 
 /// Produces `(key, value)` pairs and waits for every acknowledgement.
 fn produce(topic: &str, messages: &[(&str, Vec<u8>)]) {
@@ -203,12 +205,7 @@ fn undecodable_messages_go_to_the_dead_letter_topic_and_do_not_block() {
     let caught_up = |text: &str| {
         (0..3).all(|p| text.contains(&format!("monitor_consumer_lag{{partition=\"{p}\"}} 0\n")))
     };
-    let committed_sum = |text: &str| -> f64 {
-        text.lines()
-            .filter_map(|l| l.strip_prefix("monitor_consumer_committed_offset{"))
-            .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
-            .sum()
-    };
+    let committed_sum = |text: &str| metric_sum(text, "monitor_consumer_committed_offset");
     let mut text = text;
     while !(caught_up(&text) && committed_sum(&text) == 4.0) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(250));

@@ -21,7 +21,7 @@ use pipeline::{event_id, join, scenario, Load, Setup};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use serde_json::json;
-use services::{free_port, http, wait_until};
+use services::{free_port, http, metric_sum, wait_until};
 
 /// Waits until every id in `wanted` is in ClickHouse, or `limit`; returns how many are not.
 fn missing_after(setup: &Setup, wanted: &BTreeSet<String>, limit: Duration) -> usize {
@@ -141,14 +141,6 @@ fn produce(broker: &str, topic: &str, messages: &[(i32, String, Vec<u8>)]) {
                 .expect("produce");
         }
     });
-}
-
-/// The sum of `name{...}` samples in a metrics text.
-fn metric_sum(text: &str, name: &str) -> f64 {
-    text.lines()
-        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
-        .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
-        .sum()
 }
 
 /// The second fault: three messages on every partition that are not events (text

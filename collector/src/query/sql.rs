@@ -114,6 +114,32 @@ pub fn aggregate_conditions(query: &super::Aggregate, d: &mut impl Dialect) -> V
     conditions
 }
 
+/// The dialect-free parts of an [`Aggregate`](super::Aggregate) query: the dimension columns,
+/// the same as a list after `bucket` (`, page_path, browser`), the `ORDER BY` list and the
+/// `LIMIT` clause.
+pub struct AggregateShape {
+    pub dims: Vec<&'static str>,
+    pub keys: String,
+    pub order: String,
+    pub limit: String,
+}
+
+pub fn aggregate_shape(query: &super::Aggregate) -> AggregateShape {
+    let dims: Vec<&'static str> = query.by.iter().map(|d| d.column()).collect();
+    let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
+    let order = match query.top {
+        Some(_) => format!("{} DESC{keys}", query.rank.column()),
+        None => format!("bucket{keys}"),
+    };
+    let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    AggregateShape {
+        dims,
+        keys,
+        order,
+        limit,
+    }
+}
+
 /// `conditions` joined by `AND`.
 pub fn where_clause(conditions: &[String]) -> String {
     conditions.join(" AND ")

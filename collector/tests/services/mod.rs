@@ -278,6 +278,14 @@ pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The sum of the `name` samples (`name 3` and every `name{...} 3`) in a metrics text.
+pub fn metric_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+        .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+        .sum()
+}
+
 /// A number from a one-value ClickHouse query.
 pub fn clickhouse_u64(query: &str) -> u64 {
     let body = clickhouse(query);

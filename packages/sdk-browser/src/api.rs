@@ -100,10 +100,10 @@ pub fn init(options: JsValue, host: JsValue) -> bool {
         host,
         vitals_config: crate::vitals::config_from_js(&options),
         vitals: None,
-        behaviour: Some(Tracking {
+        behaviour: Tracking {
             config: behaviour::config_from_js(&options),
             rules: Behaviour::new(visible, now()),
-        }),
+        },
         identity,
         behaviour_rate,
     };

@@ -133,7 +133,7 @@ pub fn behave(kind: u32, a: JsValue, b: JsValue) -> JsValue {
     let mut out = Out::default();
     let result = with_sdk(|sdk| {
         let now = now();
-        let config = &sdk.behaviour.as_ref()?.config;
+        let config = &sdk.behaviour.config;
         let (forms, resources) = (config.forms, config.resource_errors);
         match kind {
             START => return Some(JsValue::from_str(&wiring(config))),
@@ -146,7 +146,7 @@ pub fn behave(kind: u32, a: JsValue, b: JsValue) -> JsValue {
             ),
             VISIBILITY => {
                 let visible = a.as_bool().unwrap_or(true);
-                out.time = sdk.behaviour.as_mut()?.rules.visibility(visible, now);
+                out.time = sdk.behaviour.rules.visibility(visible, now);
             }
             CLICK => click(sdk, &a, now, &mut out),
             KEY => key(sdk, a.as_string()?, now),
@@ -158,16 +158,14 @@ pub fn behave(kind: u32, a: JsValue, b: JsValue) -> JsValue {
             }
             _ => {}
         }
+        if !sdk.behaviour.config.time_on_page {
+            out.time = None;
+        }
         None
     })
     .flatten();
     // Outside `with_sdk`: capturing borrows the SDK again.
-    let time_on_page = with_sdk(|sdk| {
-        sdk.behaviour
-            .as_ref()
-            .is_some_and(|b| b.config.time_on_page)
-    });
-    if let (Some(time), Some(true)) = (out.time, time_on_page) {
+    if let Some(time) = out.time {
         let _ = capture_event(time_event(time, now()));
     }
     for event in [out.event, out.extra].into_iter().flatten() {
@@ -206,9 +204,7 @@ fn crumb(sdk: &mut Sdk, category: &str, message: &str, level: Level, data: Optio
 
 fn navigate(sdk: &mut Sdk, url: String, how: String, now: f64, out: &mut Out) {
     let url = scrubbed(sdk, &url);
-    let Some(tracking) = sdk.behaviour.as_mut() else {
-        return;
-    };
+    let tracking = &mut sdk.behaviour;
     let navigation = tracking.rules.navigate(&url, now);
     let (page_views, crumbs) = (tracking.config.page_views, tracking.config.crumb_navigation);
     out.time = navigation.closed;
@@ -248,9 +244,7 @@ fn click(sdk: &mut Sdk, record: &JsValue, now: f64, out: &mut Out) {
         get_f64(record, "x").unwrap_or(0.0),
         get_f64(record, "y").unwrap_or(0.0),
     );
-    let Some(tracking) = sdk.behaviour.as_mut() else {
-        return;
-    };
+    let tracking = &mut sdk.behaviour;
     let rage = tracking.rules.click(&target, x, y, now);
     let (clicks, crumbs) = (tracking.config.clicks, tracking.config.crumb_dom);
     if crumbs && tracking.rules.crumb_due(&target, now) {
@@ -318,9 +312,7 @@ fn form_submit(record: &JsValue, now: f64) -> Event {
 
 fn key(sdk: &mut Sdk, target: String, now: f64) {
     let target = truncate(&target, MAX_TARGET);
-    let Some(tracking) = sdk.behaviour.as_mut() else {
-        return;
-    };
+    let tracking = &mut sdk.behaviour;
     if tracking.config.crumb_dom && tracking.rules.crumb_due(&target, now) {
         crumb(sdk, "ui.input", &target, Level::Info, None);
     }
@@ -338,9 +330,7 @@ fn console(sdk: &mut Sdk, level: String, message: String) {
 
 /// A finished HTTP call: `record` is `{method, status, duration, error, kind}`, `url` its URL.
 fn http(sdk: &mut Sdk, record: &JsValue, url: &str, now: f64, out: &mut Out) {
-    let Some(tracking) = sdk.behaviour.as_ref() else {
-        return;
-    };
+    let tracking = &sdk.behaviour;
     let (from, to) = tracking.config.http_status;
     let (errors, crumbs) = (tracking.config.http_errors, tracking.config.crumb_http);
     let status = get_f64(record, "status").unwrap_or(0.0);

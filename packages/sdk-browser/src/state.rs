@@ -24,8 +24,8 @@ pub struct Sdk {
     pub vitals_config: Option<Config>,
     /// The page's web vitals, once measuring started (see vitals.rs).
     pub vitals: Option<Vitals<BrowserPage>>,
-    /// Behaviour tracking (see behaviour.rs); `None` only while it is being changed.
-    pub behaviour: Option<crate::behaviour::Tracking>,
+    /// Behaviour tracking (see behaviour.rs).
+    pub behaviour: crate::behaviour::Tracking,
     /// The visitor and the session (see identity.rs).
     pub identity: crate::identity::Identity,
     /// `behaviourSampleRate`: the share of sessions whose behaviour events are sent.

@@ -23,7 +23,10 @@ use ::clickhouse::Client;
 use serde_json::{Map, Value};
 
 use crate::config::ClickHouseConfig;
-use crate::query::sql::{aggregate_conditions, scope_conditions, search_conditions, where_clause};
+use crate::query::sql::{
+    aggregate_conditions, aggregate_shape, scope_conditions, search_conditions, where_clause,
+    AggregateShape,
+};
 use crate::query::{
     Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
     Scope, Search, SessionRow, VitalQuery, VitalRow, BOUNCE_BELOW_MS,
@@ -173,13 +176,12 @@ impl QueryStore for ClickHouseStore {
 
     fn aggregate(&self, query: &Aggregate) -> Result<Vec<AggregateRow>, StoreError> {
         let conditions = aggregate_conditions(query, &mut Literal);
-        let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
-        let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
-        let order = match query.top {
-            Some(_) => format!("{} DESC{keys}", query.rank.column()),
-            None => format!("bucket{keys}"),
-        };
-        let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let AggregateShape {
+            dims,
+            keys,
+            order,
+            limit,
+        } = aggregate_shape(query);
         let visitors = if query.count_visitors {
             "uniqExactIf(visitor_id, visitor_id != '')"
         } else {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::list::{build, statuses};
-use super::{Issue, IssueGroup, IssueState, Status};
+use super::{Issue, IssueGroup, IssueLifetime, IssueState, Status};
 use crate::query::{QueryStore, Scope};
 use crate::store::StoreError;
 
@@ -18,6 +18,15 @@ pub struct IssueDetail {
     pub latest_event: Value,
 }
 
+/// The lifetime of the one issue in `only`, `None` when it has no events at all.
+fn lifetime(
+    store: &dyn QueryStore,
+    project_id: u64,
+    only: &[String; 1],
+) -> Result<Option<IssueLifetime>, StoreError> {
+    Ok(store.issue_lifetimes(project_id, only)?.into_iter().next())
+}
+
 /// The issue `fingerprint` with its figures in `scope`; `None` when it has no events at all.
 pub fn issue(
     store: &dyn QueryStore,
@@ -26,11 +35,7 @@ pub fn issue(
     interval_ms: i64,
 ) -> Result<Option<IssueDetail>, StoreError> {
     let only = [fingerprint.to_owned()];
-    let Some(lifetime) = store
-        .issue_lifetimes(scope.project_id, &only)?
-        .into_iter()
-        .next()
-    else {
+    let Some(lifetime) = lifetime(store, scope.project_id, &only)? else {
         return Ok(None);
     };
     // No events in the range is fine: the issue exists, it was just quiet.
@@ -67,11 +72,7 @@ pub fn set_status(
     interval_ms: i64,
 ) -> Result<Option<IssueDetail>, StoreError> {
     let only = [fingerprint.to_owned()];
-    let Some(lifetime) = store
-        .issue_lifetimes(scope.project_id, &only)?
-        .into_iter()
-        .next()
-    else {
+    let Some(lifetime) = lifetime(store, scope.project_id, &only)? else {
         return Ok(None);
     };
     let resolved_release = match status {

@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::issues;
 use super::{lock, sql_id, SqliteStore};
 use crate::query::sql::{
-    aggregate_conditions, scope_conditions, search_conditions, where_clause, Dialect,
+    aggregate_conditions, aggregate_shape, scope_conditions, search_conditions, where_clause,
+    AggregateShape, Dialect,
 };
 use crate::query::{
     Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
@@ -116,13 +117,12 @@ impl QueryStore for SqliteStore {
         sql_id(query.scope.project_id)?;
         let mut bound = Bound::default();
         let conditions = aggregate_conditions(query, &mut bound);
-        let dims: Vec<&str> = query.by.iter().map(|d| d.column()).collect();
-        let keys: String = dims.iter().map(|c| format!(", {c}")).collect();
-        let order = match query.top {
-            Some(_) => format!("{} DESC{keys}", query.rank.column()),
-            None => format!("bucket{keys}"),
-        };
-        let limit = query.top.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let AggregateShape {
+            dims,
+            keys,
+            order,
+            limit,
+        } = aggregate_shape(query);
         let visitors = if query.count_visitors {
             "COUNT(DISTINCT NULLIF(visitor_id, ''))"
         } else {
