@@ -35,6 +35,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The SDK's release build recompiles core and alloc (npm/monitor-sdk/scripts/build.mjs says why).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  log "rustup component add rust-src"
+  rustup component add rust-src
+fi
+
 if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes, once)"
   # Not --locked: the CLI's lockfile pins a webpki-roots release the registry mirror here lacks.

@@ -13,9 +13,10 @@ import { gzipSync } from 'node:zlib';
 
 // Errors, transport and scope fit in 24 KiB; web vitals (issue 3) add about 12.4 KiB (see
 // docs/sdk.md). The budget keeps a little room, not a lot: every change is measured.
-// Issue 9's capture paths are allowed 5 KiB (43 KiB); while they are being slimmed to that,
-// the budget holds at what they measure now, so that nothing else grows meanwhile.
-const BUDGET_BYTES = 47 * 1024;
+// Issue 9's capture paths were allowed 5 KiB; they fit after the build found the rest
+// (docs/sdk.md: core rebuilt with immediate-abort panics, no reference types, dead closure
+// shims pruned, the glue's async loader replaced).
+const BUDGET_BYTES = 43 * 1024;
 // The SDK a page loads: the loader (with the wasm-bindgen glue bundled in) and the wasm.
 const RUNTIME_FILES = ['dist/index.js', 'dist/monitor_sdk_bg.wasm'];
 // The optional <head> snippet, inlined by apps that want errors from before their bundle;

@@ -10,12 +10,13 @@
 // reports facts. Every export catches everything: the SDK must never throw into the page.
 
 // Named imports (not `* as`), so the bundler drops the glue's unused exports.
-import loadWasm, {
+import {
   behave,
   capture,
   close as closeWasm,
   flushStep,
   init as initWasm,
+  initSync,
   onResponse,
   pageLeave,
   perf,
@@ -131,17 +132,40 @@ function processEvent(json) {
     if (event === null || event === undefined || event === false) return null;
   }
   if (typeof event !== 'object' || typeof event.then === 'function') {
-    warn('beforeSend must return an event or null; sent unchanged');
+    warn('beforeSend: not an event; sent unchanged');
     return undefined;
   }
   return JSON.stringify(event);
 }
 
+// The default is written out as `new URL(literal, import.meta.url)`, the form app bundlers
+// (Vite, webpack, esbuild plugins) recognise and copy the wasm for.
+function wasmUrl() {
+  const url = options.wasmUrl
+    ? new URL(options.wasmUrl, import.meta.url)
+    : new URL('monitor_sdk_bg.wasm', import.meta.url);
+  return url.href;
+}
+
+// Compiles while the bytes arrive, and, when a server sends the wasm without the
+// `application/wasm` type that streaming needs, from the whole body. The glue's own async
+// loader does the same with half a kilobyte of warnings and legacy arguments; its `initSync`
+// only instantiates the compiled module, which the main thread may do.
+async function loadWasm() {
+  const response = await fetch(wasmUrl());
+  if (!response.ok) throw new Error('wasm: HTTP ' + response.status);
+  let module;
+  try {
+    module = await WebAssembly.compileStreaming(response.clone());
+  } catch {
+    module = await WebAssembly.compile(await response.arrayBuffer());
+  }
+  return initSync({ module });
+}
+
 // The SDK's own files, never reported as the page's failed resources.
 function ownUrls() {
-  const urls = [];
-  guard(() => urls.push(new URL(options.wasmUrl || './monitor_sdk_bg.wasm', import.meta.url).href));
-  return urls;
+  return [guard(wasmUrl)].filter(Boolean);
 }
 
 // Installs what the wasm asks for (`behave(START)` says which), after the page's first
@@ -222,8 +246,7 @@ export function init(userOptions) {
       : [];
     sdk.state = LOADING;
     if (options.enabled !== false) listen(true);
-    const source = options.wasmUrl ? { module_or_path: options.wasmUrl } : undefined;
-    readyPromise = loadWasm(source)
+    readyPromise = loadWasm()
       .then(onWasmReady)
       .catch((error) => {
         warn('init:', error);
