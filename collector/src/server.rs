@@ -91,6 +91,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
 /// tests read it to find the collector.
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), RunError> {
     let addr = listener.local_addr().map_err(RunError::Serve)?;
+    let shutdown = shutdown_signal();
     let mut stdout = std::io::stdout().lock();
     // A closed stdout must not stop the service; the line is informational for people.
     let _ = writeln!(
@@ -106,33 +107,51 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), RunErro
         max_header_bytes: state.config.max_header_bytes,
         max_connections: state.config.max_connections,
     };
-    serve_connections(listener, app(state), limits, shutdown_signal()).await;
+    serve_connections(listener, app(state), limits, shutdown).await;
     tracing::info!("collector stopped");
     Ok(())
 }
 
 /// Resolves on ctrl-c or SIGTERM (what `docker stop` and systemd send), letting requests in
 /// flight finish so that no batch is cut between commit and answer.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
+///
+/// The handlers are installed when this is called, not when the future is first polled:
+/// callers call it before they announce that they are up, so that a SIGTERM sent right after
+/// the startup line is a clean shutdown and not the default action (death by signal).
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let handlers = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut terminate, mut interrupt) = handlers;
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(signal) => drop(signal.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(signal) => drop(signal.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = terminate => {}
+                () = interrupt => {}
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }

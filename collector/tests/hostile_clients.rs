@@ -164,7 +164,7 @@ fn a_client_trickling_its_headers_is_cut_off_and_others_are_served() {
         );
     }
     sender.finish(10);
-    assert!(collector.stop().success());
+    collector.stop_cleanly();
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn an_oversized_head_gets_431() {
     let answer = String::from_utf8_lossy(&read_to_close(&mut stream).unwrap()).into_owned();
     assert!(answer.starts_with("HTTP/1.0 200"), "{answer:?}");
     sender.finish(3);
-    assert!(collector.stop().success());
+    collector.stop_cleanly();
 }
 
 #[test]
@@ -247,7 +247,7 @@ fn connections_over_the_cap_get_a_readable_503() {
         .find_map(|l| l.strip_prefix("monitor_connections_refused_total "))
         .and_then(|n| n.parse::<u64>().ok());
     assert!(refused >= Some(1), "{metrics}");
-    assert!(collector.stop().success());
+    collector.stop_cleanly();
 }
 
 /// Sends `head` then `body` in pieces, as a client that writes everything before reading;
@@ -328,7 +328,7 @@ fn an_oversized_body_gets_a_readable_413() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer:.200}");
     assert!(answer.ends_with(TOO_LARGE), "{answer:.400}");
     sender.finish(3);
-    assert!(collector.stop().success());
+    collector.stop_cleanly();
 }
 
 /// curl (which sends `Expect: 100-continue` for large bodies unless told not to) and Node's
@@ -376,5 +376,5 @@ fn curl_and_node_read_the_413() {
         .expect("node runs");
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(text.trim_end(), format!("413 {TOO_LARGE}"), "node fetch");
-    assert!(collector.stop().success());
+    collector.stop_cleanly();
 }

@@ -99,8 +99,8 @@ fn restart_during_load(what: &str, consumer: &str) {
         (batches * size) as u64,
         "one row per event"
     );
-    assert!(consumer.stop().success(), "consumer stops cleanly");
-    assert!(collector.stop().success(), "collector stops cleanly");
+    consumer.stop_cleanly();
+    collector.stop_cleanly();
     eprintln!(
         "consumer restart ({what}): killed after {killed_at} of {batches} batches, load done after \
          {loaded:?}, all {} events stored after {:?}",
@@ -161,7 +161,7 @@ fn several_bad_messages_on_every_partition_do_not_stop_the_valid_ones() {
     );
     // The collector creates the topic with its 3 partitions; then only the consumer runs.
     let (collector, _) = setup.serve();
-    assert!(collector.stop().success());
+    collector.stop_cleanly();
     let consumer = setup.consume();
 
     let mut messages = Vec::new();
@@ -196,7 +196,7 @@ fn several_bad_messages_on_every_partition_do_not_stop_the_valid_ones() {
         9.0,
         "{text}"
     );
-    assert!(consumer.stop().success(), "consumer stops cleanly");
+    consumer.stop_cleanly();
     broker.assert_no_panic("at the end");
     eprintln!(
         "bad messages: 300 events stored, 9 dead-lettered, in {:?}",
@@ -310,8 +310,8 @@ fn a_stalled_consumer_fails_readiness_then_rejoins() {
         last_commit > now - started.elapsed().as_secs_f64() && last_commit <= now + 1.0,
         "last commit at {last_commit}, now {now}"
     );
-    assert!(consumer.stop().success(), "consumer stops cleanly");
-    assert!(collector.stop().success(), "collector stops cleanly");
+    consumer.stop_cleanly();
+    collector.stop_cleanly();
     eprintln!(
         "stalled consumer: /readyz failed after {stalled_at:?}, {rejoins} re-join(s), all {} \
          events stored after {:?}",

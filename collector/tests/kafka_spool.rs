@@ -155,7 +155,7 @@ fn batches_spooled_while_kafka_is_down_reach_it_when_it_is_back() {
     assert!(answer.contains("\r\nretry-after: "), "{answer}");
     assert!(segments(&tiny_spool) > 0);
     // The roomy collector is restarted: it must replay what the earlier run spooled.
-    assert!(roomy.stop().success());
+    roomy.stop_cleanly();
 
     broker.run("start");
     let back = Instant::now();
@@ -177,8 +177,8 @@ fn batches_spooled_while_kafka_is_down_reach_it_when_it_is_back() {
     let replayed = back.elapsed();
     assert_eq!(post(&tiny_addr, 102..104).0, 200, "room again");
 
-    assert!(roomy.stop().success());
-    assert!(tiny.stop().success());
+    roomy.stop_cleanly();
+    tiny.stop_cleanly();
     eprintln!(
         "kafka_spool: first spooled answer after {first:?}, replayed {replayed:?} after the \
          broker came back, {:?} in all",

@@ -91,5 +91,5 @@ fn requests_over_the_limit_get_503_and_retry_after() {
         last
     };
     assert_eq!(status, 200, "{answer}");
-    assert!(running.stop().success());
+    running.stop_cleanly();
 }

@@ -103,8 +103,9 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
     }
 
     let (stop_tx, stop) = watch::channel(false);
+    let shutdown = shutdown_signal();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        shutdown.await;
         let _ = stop_tx.send(true);
     });
     let mut member = join_group(&config, 0)?;

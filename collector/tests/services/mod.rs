@@ -250,6 +250,12 @@ impl Running {
         }
         panic!("process did not stop within 15 s of SIGTERM");
     }
+
+    /// [`Running::stop`], failing unless it exited with 0 (and saying how it ended).
+    pub fn stop_cleanly(self) {
+        let status = self.stop();
+        assert!(status.success(), "not a clean shutdown: {status}");
+    }
 }
 
 /// Polls until `SELECT count() ... FINAL` reaches `expected`, or fails after 30 s.
