@@ -6,12 +6,19 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::upload::Upload;
+
 pub const USAGE: &str = "\
 usage: monitor-collector [--config PATH]            serve HTTP (ingest, read API, demo)
        monitor-collector consume [--config PATH]    move events from Kafka into ClickHouse
        monitor-collector clickhouse-ddl --version X [--config PATH]
                                                     print the ClickHouse schema (the migrations'
                                                     DDL) for server version X, e.g. 26.9
+       monitor-collector sourcemaps upload --release R --url-prefix P [--server URL]
+                         [--project N] [--token T] DIR
+                                                    upload a build's scripts and source maps
+                                                    (token: --token or $MONITOR_API_TOKEN;
+                                                    server: http://127.0.0.1:8787; project: 1)
 
   --config PATH   TOML configuration file (default: $MONITOR_CONFIG, else built-in defaults)
   -h, --help      print this help
@@ -39,6 +46,8 @@ pub enum Command {
         version: String,
         config: Option<PathBuf>,
     },
+    /// Upload a build's scripts and maps to a collector.
+    SourceMapsUpload(Upload),
     Help,
     Version,
 }
@@ -51,6 +60,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
     if args.peek().is_some_and(|first| first == "clickhouse-ddl") {
         args.next();
         return parse_ddl(args);
+    }
+    if args.peek().is_some_and(|first| first == "sourcemaps") {
+        args.next();
+        return parse_upload(args, |name| std::env::var(name).ok());
     }
     if args.peek().is_some_and(|first| first == "consume") {
         consume = true;
@@ -100,12 +113,144 @@ fn parse_ddl(mut args: impl Iterator<Item = OsString>) -> Result<Command, String
     Ok(Command::ClickHouseDdl { version, config })
 }
 
+/// `sourcemaps upload --release R --url-prefix P [--server URL] [--project N] [--token T] DIR`.
+pub fn parse_upload(
+    args: impl IntoIterator<Item = OsString>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    match args.next() {
+        Some(verb) if verb == "upload" => {}
+        Some(verb) if verb == "-h" || verb == "--help" => return Ok(Command::Help),
+        _ => return Err("sourcemaps: the one subcommand is upload".into()),
+    }
+    let mut upload = Upload {
+        server: "http://127.0.0.1:8787".into(),
+        project: 1,
+        release: String::new(),
+        url_prefix: String::new(),
+        token: env("MONITOR_API_TOKEN").filter(|t| !t.is_empty()),
+        dir: PathBuf::new(),
+    };
+    let mut dir = None;
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy().into_owned();
+        let mut value = |name: &str| {
+            args.next()
+                .map(|v| v.to_string_lossy().into_owned())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match text.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--release" => upload.release = value("--release")?,
+            "--url-prefix" => upload.url_prefix = value("--url-prefix")?,
+            "--server" => upload.server = value("--server")?,
+            "--token" => upload.token = Some(value("--token")?),
+            "--project" => {
+                let raw = value("--project")?;
+                upload.project = raw
+                    .parse()
+                    .ok()
+                    .filter(|&id| id > 0)
+                    .ok_or(format!("--project {raw:?} is not a project id"))?;
+            }
+            other if other.starts_with('-') => {
+                return Err(format!("sourcemaps upload: unexpected option {other:?}"))
+            }
+            _ if dir.is_none() => dir = Some(PathBuf::from(&text)),
+            _ => return Err(format!("sourcemaps upload: unexpected argument {text:?}")),
+        }
+    }
+    if upload.release.is_empty() {
+        return Err("sourcemaps upload needs --release (the SDK's release option)".into());
+    }
+    if upload.url_prefix.is_empty() {
+        return Err(
+            "sourcemaps upload needs --url-prefix (where the folder is served, e.g. ~/assets)"
+                .into(),
+        );
+    }
+    upload.dir = dir.ok_or("sourcemaps upload needs the build folder, e.g. dist/assets")?;
+    Ok(Command::SourceMapsUpload(upload))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse_strs(args: &[&str]) -> Result<Command, String> {
         parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn sourcemaps_upload_arguments() {
+        let parse = |args: &[&str], token: Option<&str>| {
+            let token = token.map(str::to_owned);
+            parse_upload(args.iter().map(OsString::from), move |_| token.clone())
+        };
+        let ok = parse(
+            &[
+                "upload",
+                "--release",
+                "shop@1",
+                "--url-prefix",
+                "~/assets",
+                "dist/assets",
+            ],
+            Some("secret"),
+        );
+        assert_eq!(
+            ok,
+            Ok(Command::SourceMapsUpload(Upload {
+                server: "http://127.0.0.1:8787".into(),
+                project: 1,
+                release: "shop@1".into(),
+                url_prefix: "~/assets".into(),
+                token: Some("secret".into()),
+                dir: PathBuf::from("dist/assets"),
+            }))
+        );
+        let args = [
+            "upload",
+            "--release",
+            "r",
+            "--url-prefix",
+            "~/",
+            "--project",
+            "7",
+            "--server",
+            "https://m.example",
+            "--token",
+            "t",
+            "d",
+        ];
+        match parse(&args, None) {
+            Ok(Command::SourceMapsUpload(u)) => {
+                assert_eq!(
+                    (u.project, u.server.as_str(), u.token.as_deref()),
+                    (7, "https://m.example", Some("t"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            &["upload", "--url-prefix", "~/", "d"][..],
+            &["upload", "--release", "r", "d"],
+            &["upload", "--release", "r", "--url-prefix", "~/"],
+            &[
+                "upload",
+                "--release",
+                "r",
+                "--url-prefix",
+                "~/",
+                "--project",
+                "0",
+                "d",
+            ],
+            &["download"],
+        ] {
+            assert!(parse(bad, None).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::auth::AuthError;
 use crate::decode::DecodeError;
+use crate::sourcemaps::SourceMapError;
 use crate::store::StoreError;
 
 /// Seconds a client should wait before retrying when the store is unavailable.
@@ -32,6 +33,8 @@ pub enum ApiError {
     /// A well-formed request for something that does not exist (an event, an issue).
     NoSuch(String),
     MethodNotAllowed,
+    /// A source map upload refused, or the store of maps failing.
+    SourceMaps(SourceMapError),
 }
 
 impl fmt::Display for ApiError {
@@ -46,6 +49,7 @@ impl fmt::Display for ApiError {
             ApiError::NotFound => write!(f, "not found"),
             ApiError::NoSuch(message) => f.write_str(message),
             ApiError::MethodNotAllowed => write!(f, "method not allowed"),
+            ApiError::SourceMaps(e) => e.fmt(f),
         }
     }
 }
@@ -81,6 +85,13 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::NoSuch(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::SourceMaps(e) => match e {
+                SourceMapError::BadRelease(_)
+                | SourceMapError::BadUrl(_)
+                | SourceMapError::NotAMap(_) => StatusCode::BAD_REQUEST,
+                SourceMapError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                SourceMapError::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
+            },
         }
     }
 }
@@ -90,6 +101,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         if let ApiError::Store(e) = &self {
             tracing::error!(error = %e, "store failed");
+        } else if let ApiError::SourceMaps(SourceMapError::Io(e)) = &self {
+            tracing::error!(error = %e, "source map store failed");
         } else if let ApiError::Read(e) = &self {
             tracing::warn!(error = %e, "query failed");
         } else {
@@ -127,5 +140,11 @@ impl From<DecodeError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError::Store(e)
+    }
+}
+
+impl From<SourceMapError> for ApiError {
+    fn from(e: SourceMapError) -> Self {
+        ApiError::SourceMaps(e)
     }
 }

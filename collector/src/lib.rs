@@ -17,6 +17,8 @@
 //!    ([`discard`]), so that the client reads the answer instead of a broken pipe.
 //! 4. [`validate`] judges each event alone against the protocol; bad ones are listed with
 //!    their index and a reason naming the field, and do not sink the others.
+//!    Error frames of a release with uploaded source maps are mapped back to the original
+//!    source ([`sourcemaps`]), so that what is stored, and grouped, is readable.
 //! 5. The valid events go to the [`store::EventSink`] in one transaction; today that is the
 //!    embedded SQLite [`store::SqliteStore`], with `synchronous=FULL`, deduplicating by
 //!    `(project_id, event_id)` so retried batches do not count twice. Only after the commit
@@ -67,8 +69,10 @@ pub mod metrics;
 pub mod query;
 pub mod ready;
 mod server;
+pub mod sourcemaps;
 pub mod spool;
 pub mod store;
+pub mod upload;
 pub mod validate;
 
 use std::sync::Arc;
@@ -81,9 +85,12 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
-use crate::endpoints::{behaviour, cors_free_routes, events, ingest, issues, overview, vitals};
+use crate::endpoints::{
+    behaviour, cors_free_routes, events, ingest, issues, overview, sourcemaps as maps, vitals,
+};
 use crate::query::QueryStore;
 use crate::ready::ReadyCheck;
+use crate::sourcemaps::SourceMaps;
 use crate::store::{EventSink, SqliteStore, StoreError};
 
 pub use server::{run, serve, RunError};
@@ -97,6 +104,8 @@ pub struct AppState {
     pub reader: Arc<dyn QueryStore>,
     /// What `GET /readyz` asks; chosen by the mode ([`ready::for_config`]).
     pub ready: Arc<dyn ReadyCheck>,
+    /// Uploaded source maps, applied to error frames at ingest.
+    pub sourcemaps: Arc<SourceMaps>,
 }
 
 impl AppState {
@@ -110,6 +119,10 @@ impl AppState {
         AppState {
             access: Arc::new(Access::from_config(&config)),
             ready: ready::for_config(&config, reader.clone()),
+            sourcemaps: Arc::new(SourceMaps::open(
+                config.sourcemaps_dir(),
+                &config.sourcemaps,
+            )),
             config: Arc::new(config),
             sink,
             reader,
@@ -180,6 +193,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/{project_id}/issues/{fingerprint}/events",
             query_route(get(issues::events)),
+        )
+        .route(
+            "/api/{project_id}/releases/{release}/sourcemaps",
+            query_route(get(maps::list).post(maps::upload).delete(maps::delete)),
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -15,6 +15,18 @@ fn main() -> ExitCode {
         Ok(Command::Run { config }) => (config, false),
         Ok(Command::Consume { config }) => (config, true),
         Ok(Command::ClickHouseDdl { version, config }) => return print_ddl(&version, config),
+        Ok(Command::SourceMapsUpload(upload)) => {
+            return match monitor_collector::upload::run(&upload) {
+                Ok(count) => {
+                    println!("{count} files uploaded for release {}", upload.release);
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("monitor-collector sourcemaps upload: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Ok(Command::Help) => {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;

@@ -5,10 +5,12 @@
 //! below; `load.rs` layers a TOML file and `MONITOR_*` environment variables on top of it, and
 //! [`Config::validate`] rejects combinations the service cannot run with. docs/collector.md
 //! lists the same options for people who configure the service. The `[kafka]` and
-//! `[clickhouse]` sections of the production path are in `services.rs`.
+//! `[clickhouse]` sections of the production path are in `services.rs`, `[sourcemaps]` in
+//! `sourcemaps.rs`.
 
 mod load;
 mod services;
+mod sourcemaps;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -19,6 +21,7 @@ use serde::Deserialize;
 
 pub use load::{parse_projects, CONFIG_ENV, PAUSE_AFTER_INSERT_ENV, STALL_AFTER_BATCHES_ENV};
 pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig, KafkaConfig};
+pub use sourcemaps::SourceMapsConfig;
 
 /// The key that the demo page and the examples use; only configured when no project is.
 pub const DEMO_PUBLIC_KEY: &str = "demo-public-key";
@@ -94,6 +97,8 @@ pub struct Config {
     pub clickhouse: ClickHouseConfig,
     /// The `consume` role's own options (`[consumer]`).
     pub consumer: ConsumerConfig,
+    /// What is kept of the uploaded source maps (`[sourcemaps]`).
+    pub sourcemaps: SourceMapsConfig,
 }
 
 /// One project: its id (the last part of the DSN), its public keys and the page origins that
@@ -142,6 +147,7 @@ impl Default for Config {
             kafka: KafkaConfig::default(),
             clickhouse: ClickHouseConfig::default(),
             consumer: ConsumerConfig::default(),
+            sourcemaps: SourceMapsConfig::default(),
         }
     }
 }
@@ -208,6 +214,7 @@ impl Config {
         self.kafka.validate()?;
         self.clickhouse.validate()?;
         self.consumer.validate()?;
+        self.sourcemaps.validate()?;
         if self.projects.is_empty() {
             return Err(invalid("projects: at least one project is needed"));
         }
@@ -263,6 +270,11 @@ impl Config {
     /// Where Kafka mode spools events while Kafka cannot take them.
     pub fn spool_dir(&self) -> PathBuf {
         self.data_dir.join("spool")
+    }
+
+    /// Where uploaded source maps are kept, a folder per project and release.
+    pub fn sourcemaps_dir(&self) -> PathBuf {
+        self.data_dir.join("sourcemaps")
     }
 }
 

@@ -18,7 +18,7 @@ use crate::endpoints::parse_project_id;
 use crate::error::ApiError;
 use crate::metrics::{self, RejectReason};
 use crate::store::{now_ms, StoreError};
-use crate::validate::{validate_batch, Rejected};
+use crate::validate::{validate_batch, EventType, Rejected};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -61,12 +61,21 @@ pub async fn ingest(
     }
     if !valid.is_empty() {
         let sink = state.sink.clone();
+        let sourcemaps = state.sourcemaps.clone();
         let received_at = now_ms();
-        let written =
-            tokio::task::spawn_blocking(move || sink.write_batch(project_id, received_at, &valid))
-                .await
-                .map_err(StoreError::from)
-                .and_then(|result| result);
+        let written = tokio::task::spawn_blocking(move || {
+            let mut valid = valid;
+            for event in valid
+                .iter_mut()
+                .filter(|e| e.event_type == EventType::Error)
+            {
+                sourcemaps.symbolicate(project_id, &mut event.payload);
+            }
+            sink.write_batch(project_id, received_at, &valid)
+        })
+        .await
+        .map_err(StoreError::from)
+        .and_then(|result| result);
         if let Err(e) = written {
             metrics::global().events_rejected(RejectReason::StoreUnavailable, accepted);
             return Err(e.into());

@@ -13,6 +13,7 @@ pub mod overview;
 pub mod params;
 pub mod query;
 pub mod ready;
+pub mod sourcemaps;
 pub mod static_files;
 pub mod vitals;
 
