@@ -47,6 +47,10 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     pub fn len(&self) -> usize {
         self.current.len() + self.older.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[cfg(test)]

@@ -100,11 +100,8 @@ pub fn source_path(source: &str) -> String {
             };
         }
     }
-    loop {
-        match path.strip_prefix("./").or_else(|| path.strip_prefix("../")) {
-            Some(rest) => path = rest,
-            None => break,
-        }
+    while let Some(rest) = path.strip_prefix("./").or_else(|| path.strip_prefix("../")) {
+        path = rest;
     }
     path.to_owned()
 }
