@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { build } from 'vite';
 import { e2eDir, sdkDir } from './paths.mjs';
 
-export async function buildApp() {
+/**
+ * `production: true` builds as a user ships: minified, with source maps, into `app/dist`
+ * (so that the maps' sources read `src/main.js`).
+ */
+export async function buildApp({ production = false } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'monitor-e2e-app-'));
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: sdkDir, encoding: 'utf8' }),
@@ -26,8 +30,12 @@ export async function buildApp() {
   const snippet = readFileSync(join(appDir, 'node_modules', '@org', 'monitor-sdk', 'dist', 'snippet.js'), 'utf8').trim();
   const indexPath = join(appDir, 'index.html');
   writeFileSync(indexPath, readFileSync(indexPath, 'utf8').replace('/* MONITOR_SNIPPET */', snippet));
-  const outDir = join(work, 'dist');
-  // minify off so the test can find the throwing lines in the built file.
-  await build({ root: appDir, logLevel: 'warn', build: { outDir, minify: false, emptyOutDir: true } });
+  const outDir = production ? join(appDir, 'dist') : join(work, 'dist');
+  // Otherwise minify off, so that a test can find the throwing lines in the built file.
+  await build({
+    root: appDir,
+    logLevel: 'warn',
+    build: { outDir, minify: production, sourcemap: production, emptyOutDir: true },
+  });
   return { outDir, appDir, tarball };
 }

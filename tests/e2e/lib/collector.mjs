@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { repoDir } from './paths.mjs';
 
-const collectorBin = () =>
+export const collectorBin = () =>
   process.env.MONITOR_COLLECTOR_BIN || join(repoDir, 'target', 'debug', 'monitor-collector');
 
 /** Starts `monitor-collector consume` (Kafka → ClickHouse) with `env`; returns a stopper. */
