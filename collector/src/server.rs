@@ -131,18 +131,8 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         #[cfg(unix)]
         {
             let (mut terminate, mut interrupt) = handlers;
-            let terminate = async {
-                match terminate.as_mut() {
-                    Some(signal) => drop(signal.recv().await),
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let interrupt = async {
-                match interrupt.as_mut() {
-                    Some(signal) => drop(signal.recv().await),
-                    None => std::future::pending::<()>().await,
-                }
-            };
+            let terminate = next_signal(terminate.as_mut());
+            let interrupt = next_signal(interrupt.as_mut());
             tokio::select! {
                 () = terminate => {}
                 () = interrupt => {}
@@ -153,5 +143,14 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
             std::future::pending::<()>().await;
         }
         tracing::info!("shutting down");
+    }
+}
+
+/// The next delivery of a signal; never, when its handler could not be installed.
+#[cfg(unix)]
+async fn next_signal(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => drop(signal.recv().await),
+        None => std::future::pending::<()>().await,
     }
 }

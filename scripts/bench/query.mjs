@@ -1,7 +1,7 @@
 // Latency of the query API on a large store, printed as figures (not a test):
 //   load:   SDK-shaped events of many sessions spread over the last 24 h, posted through the
 //           ingest API (events/s);
-//   query:  each endpoint of the query API over those 24 h, a few times (median and worst ms).
+//   query:  each endpoint of the query API over those 24 h, BENCH_RUNS times (30; p50 and p99 ms).
 //
 //   node scripts/bench/query.mjs [events=1000000] [store=sqlite|clickhouse] [concurrency=8]
 // Needs a release build (`cargo build --release -p monitor-collector`); `clickhouse` also the
@@ -153,16 +153,23 @@ const queries = [
   ['issue detail', `/api/1/issues/${fingerprint}?${range}`],
   ['issue events', `/api/1/issues/${fingerprint}/events?${range}&limit=50`],
 ];
-console.log('query (5 runs): median ms, worst ms');
-for (const [name, path] of queries) {
-  const times = [];
-  for (let i = 0; i < 5; i++) {
+// Every endpoint once per round, RUNS rounds (interleaved, so that a slow moment of the
+// machine spreads over all of them rather than one); p99 by nearest rank, which for fewer
+// than 100 runs is the slowest run.
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const times = queries.map(() => []);
+for (let run = 0; run < RUNS; run++) {
+  for (const [i, [, path]] of queries.entries()) {
     const t = performance.now();
     await get(url, path);
-    times.push(performance.now() - t);
+    times[i].push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  console.log(`  ${name.padEnd(24)} ${times[2].toFixed(0).padStart(7)} ${times[4].toFixed(0).padStart(7)}`);
+}
+const rank = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+console.log(`query (${RUNS} runs each): p50 ms, p99 ms`);
+for (const [i, [name]] of queries.entries()) {
+  const sorted = times[i].sort((a, b) => a - b);
+  console.log(`  ${name.padEnd(24)} ${rank(sorted, 50).toFixed(0).padStart(7)} ${rank(sorted, 99).toFixed(0).padStart(7)}`);
 }
 collector.kill('SIGTERM');
 consumer?.child.kill('SIGTERM');

@@ -69,7 +69,14 @@ pub async fn ingest(
                 .iter_mut()
                 .filter(|e| e.event_type == EventType::Error)
             {
-                sourcemaps.symbolicate(project_id, &mut event.payload);
+                // A map that trips the parser must not turn an accepted batch into a 503
+                // that the SDK would retry for ever: the event is then kept as it came.
+                let mapped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    sourcemaps.symbolicate(project_id, &mut event.payload)
+                }));
+                if mapped.is_err() {
+                    tracing::error!(project_id, event_id = %event.event_id, "symbolication panicked; event kept unsymbolicated");
+                }
             }
             sink.write_batch(project_id, received_at, &valid)
         })
