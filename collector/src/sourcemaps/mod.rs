@@ -158,44 +158,22 @@ impl SourceMaps {
 
     fn frame(&self, project: u64, release: &str, frame: &Value) -> Option<Arc<Value>> {
         let key = (project, release.to_owned(), frame.to_string());
-        if let Some(known) = self
-            .frames
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return known;
-        }
-        let answer = frame
-            .get("filename")
-            .and_then(Value::as_str)
-            .and_then(|url| self.loaded(project, release, url))
-            .and_then(|loaded| frame::symbolicate(&loaded, frame))
-            .map(Arc::new);
-        self.frames
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, answer.clone());
-        answer
+        cached(&self.frames, key, || {
+            frame
+                .get("filename")
+                .and_then(Value::as_str)
+                .and_then(|url| self.loaded(project, release, url))
+                .and_then(|loaded| frame::symbolicate(&loaded, frame))
+                .map(Arc::new)
+        })
     }
 
     /// The parsed map for a frame's file, from the cache or the store.
     fn loaded(&self, project: u64, release: &str, url: &str) -> Option<Arc<Loaded>> {
         let key = (project, release.to_owned(), url.to_owned());
-        if let Some(known) = self
-            .maps
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return known;
-        }
-        let loaded = self.load(project, release, url).map(Arc::new);
-        self.maps
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, loaded.clone());
-        loaded
+        cached(&self.maps, key, || {
+            self.load(project, release, url).map(Arc::new)
+        })
     }
 
     fn load(&self, project: u64, release: &str, url: &str) -> Option<Loaded> {
@@ -247,6 +225,22 @@ impl SourceMaps {
         let bytes = self.store.read(project, release, key)?;
         sourcemap::decode_slice(&bytes).ok().and_then(flatten)
     }
+}
+
+/// The cached answer for `key`, or `compute`'s, kept. The lock is not held while computing:
+/// two requests may both compute a missing answer, which is cheaper than serialising them.
+fn cached<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &Mutex<Recent<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    let lock = || cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(known) = lock().get(&key) {
+        return known;
+    }
+    let answer = compute();
+    lock().insert(key, answer.clone());
+    answer
 }
 
 fn flatten(map: DecodedMap) -> Option<SourceMap> {
