@@ -18,6 +18,7 @@ import { e2eDir, sdkDir } from './lib/paths.mjs';
 import { serveDir } from './lib/static-server.mjs';
 import {
   assertVitalsMatch,
+  idle,
   lastReport,
   settledEvents,
   vitalEvents,
@@ -95,8 +96,12 @@ test('Firefox: a thrown error is stored with SpiderMonkey frames parsed (file, l
   await page.close();
 });
 
-/** Hides `page` the way a user does: another tab comes to the front. */
+/**
+ * Hides `page` the way a user does: another tab comes to the front. Lets the page go idle
+ * first, so web-vitals has handled the last event-timing entries (see idle() in lib/vitals).
+ */
 async function hide(page) {
+  await idle(page);
   const other = await firefox.newPage();
   await other.bringToFront();
   await waitFor(() => page.evaluate(() => document.visibilityState === 'hidden'), { what: 'the page to be hidden' });
