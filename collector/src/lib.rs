@@ -68,6 +68,7 @@ pub mod listener;
 pub mod metrics;
 pub mod query;
 pub mod ready;
+pub mod realtime;
 mod server;
 pub mod sourcemaps;
 pub mod spool;
@@ -86,10 +87,11 @@ use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
 use crate::endpoints::{
-    behaviour, cors_free_routes, events, ingest, issues, overview, sourcemaps as maps, vitals,
+    behaviour, cors_free_routes, events, ingest, issues, live, overview, sourcemaps as maps, vitals,
 };
 use crate::query::QueryStore;
 use crate::ready::ReadyCheck;
+use crate::realtime::Live;
 use crate::sourcemaps::SourceMaps;
 use crate::store::{EventSink, SqliteStore, StoreError};
 
@@ -106,6 +108,8 @@ pub struct AppState {
     pub ready: Arc<dyn ReadyCheck>,
     /// Uploaded source maps, applied to error frames at ingest.
     pub sourcemaps: Arc<SourceMaps>,
+    /// Cleaning and the live aggregates ([`realtime`]).
+    pub live: Arc<Live>,
 }
 
 impl AppState {
@@ -123,6 +127,7 @@ impl AppState {
                 config.sourcemaps_dir(),
                 &config.sourcemaps,
             )),
+            live: Arc::new(Live::for_config(&config)),
             config: Arc::new(config),
             sink,
             reader,
@@ -193,6 +198,26 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/{project_id}/issues/{fingerprint}/events",
             query_route(get(issues::events)),
+        )
+        .route(
+            "/api/{project_id}/live/counters",
+            query_route(get(live::counters)),
+        )
+        .route(
+            "/api/{project_id}/live/windows/{stat}",
+            query_route(get(live::window)),
+        )
+        .route(
+            "/api/{project_id}/live/top/{board}",
+            query_route(get(live::top)),
+        )
+        .route(
+            "/api/{project_id}/live/uniques/{of}",
+            query_route(get(live::uniques)),
+        )
+        .route(
+            "/api/{project_id}/live/stream",
+            query_route(get(live::stream)),
         )
         .route(
             "/api/{project_id}/releases/{release}/sourcemaps",

@@ -145,6 +145,19 @@ impl Config {
         if let Some(value) = var("MONITOR_CLICKHOUSE_DATABASE") {
             self.clickhouse.database = value;
         }
+        if let Some(value) = var("MONITOR_REDIS_URL") {
+            self.redis.url = Some(value);
+        }
+        if let Some(value) = var("MONITOR_REDIS_KEY_PREFIX") {
+            self.redis.key_prefix = value;
+        }
+        if let Some(value) = var("MONITOR_RPC_LISTEN") {
+            self.realtime.rpc_listen = Some(value.parse().map_err(|_| {
+                invalid(format!(
+                    "MONITOR_RPC_LISTEN: {value:?} is not an address:port"
+                ))
+            })?);
+        }
         Ok(())
     }
 }

@@ -6,9 +6,10 @@
 //! [`Config::validate`] rejects combinations the service cannot run with. docs/collector.md
 //! lists the same options for people who configure the service. The `[kafka]` and
 //! `[clickhouse]` sections of the production path are in `services.rs`, `[sourcemaps]` in
-//! `sourcemaps.rs`.
+//! `sourcemaps.rs`, `[cleaning]`, `[realtime]` and `[redis]` in `realtime.rs`.
 
 mod load;
+mod realtime;
 mod services;
 mod sourcemaps;
 
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use load::{parse_projects, CONFIG_ENV, PAUSE_AFTER_INSERT_ENV, STALL_AFTER_BATCHES_ENV};
+pub use realtime::{CleaningConfig, RealtimeConfig, RedisConfig, AGGREGATORS};
 pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig, KafkaConfig};
 pub use sourcemaps::SourceMapsConfig;
 
@@ -99,6 +101,12 @@ pub struct Config {
     pub consumer: ConsumerConfig,
     /// What is kept of the uploaded source maps (`[sourcemaps]`).
     pub sourcemaps: SourceMapsConfig,
+    /// What the stream drops before it is stored or counted (`[cleaning]`).
+    pub cleaning: CleaningConfig,
+    /// The live aggregates and the gRPC service (`[realtime]`).
+    pub realtime: RealtimeConfig,
+    /// Where the live aggregates are kept (`[redis]`; in memory when unset).
+    pub redis: RedisConfig,
 }
 
 /// One project: its id (the last part of the DSN), its public keys and the page origins that
@@ -148,6 +156,9 @@ impl Default for Config {
             clickhouse: ClickHouseConfig::default(),
             consumer: ConsumerConfig::default(),
             sourcemaps: SourceMapsConfig::default(),
+            cleaning: CleaningConfig::default(),
+            realtime: RealtimeConfig::default(),
+            redis: RedisConfig::default(),
         }
     }
 }
@@ -215,6 +226,9 @@ impl Config {
         self.clickhouse.validate()?;
         self.consumer.validate()?;
         self.sourcemaps.validate()?;
+        self.cleaning.validate()?;
+        self.realtime.validate()?;
+        self.redis.validate()?;
         if self.projects.is_empty() {
             return Err(invalid("projects: at least one project is needed"));
         }

@@ -17,8 +17,9 @@ use crate::discard;
 use crate::endpoints::parse_project_id;
 use crate::error::ApiError;
 use crate::metrics::{self, RejectReason};
+use crate::realtime::{IngestRole, Live, LiveEvent};
 use crate::store::{now_ms, StoreError};
-use crate::validate::{validate_batch, EventType, Rejected};
+use crate::validate::{validate_batch, EventType, Rejected, ValidEvent};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -62,6 +63,7 @@ pub async fn ingest(
     if !valid.is_empty() {
         let sink = state.sink.clone();
         let sourcemaps = state.sourcemaps.clone();
+        let live = state.live.clone();
         let received_at = now_ms();
         let written = tokio::task::spawn_blocking(move || {
             let mut valid = valid;
@@ -78,16 +80,28 @@ pub async fn ingest(
                     tracing::error!(project_id, event_id = %event.event_id, "symbolication panicked; event kept unsymbolicated");
                 }
             }
-            sink.write_batch(project_id, received_at, &valid)
+            let (stored, counted) = clean(&live, project_id, received_at, valid);
+            sink.write_batch(project_id, received_at, &stored)
+                .map(|()| counted)
         })
         .await
         .map_err(StoreError::from)
         .and_then(|result| result);
-        if let Err(e) = written {
-            metrics::global().events_rejected(RejectReason::StoreUnavailable, accepted);
-            return Err(e.into());
-        }
+        let counted = match written {
+            Ok(counted) => counted,
+            Err(e) => {
+                metrics::global().events_rejected(RejectReason::StoreUnavailable, accepted);
+                return Err(e.into());
+            }
+        };
         metrics::global().events_accepted(project_id, accepted);
+        if state.live.store.is_redis() {
+            // The answer does not wait on Redis: the batch is durable already.
+            let live = state.live.clone();
+            tokio::spawn(async move { live.count(&counted).await });
+        } else {
+            state.live.count(&counted).await;
+        }
     }
     tracing::debug!(
         project_id,
@@ -96,6 +110,49 @@ pub async fn ingest(
         "batch ingested"
     );
     Ok(Json(IngestAnswer { accepted, rejected }))
+}
+
+/// The events to store and those to count live ([`crate::realtime`]): in embedded mode
+/// what cleaning drops is neither stored nor counted (it stays accepted: the SDK must not
+/// retry it); in Kafka mode everything goes to the topic, where the consumer cleans.
+fn clean(
+    live: &Live,
+    project_id: u64,
+    received_at: i64,
+    events: Vec<ValidEvent>,
+) -> (Vec<ValidEvent>, Vec<LiveEvent>) {
+    if live.role() == IngestRole::Nothing {
+        return (events, Vec::new());
+    }
+    let judged: Vec<LiveEvent> = events
+        .iter()
+        .map(|e| {
+            let at = e.timestamp;
+            LiveEvent::of(
+                project_id,
+                received_at,
+                &e.event_id,
+                e.event_type,
+                at,
+                &e.payload,
+            )
+        })
+        .collect();
+    let kept = live.judge(&judged);
+    let counted = judged
+        .into_iter()
+        .zip(&kept)
+        .filter_map(|(event, keep)| keep.then_some(event))
+        .collect();
+    let stored = match live.role() {
+        IngestRole::CleanAndCount => events
+            .into_iter()
+            .zip(&kept)
+            .filter_map(|(event, keep)| keep.then_some(event))
+            .collect(),
+        IngestRole::CountOnly | IngestRole::Nothing => events,
+    };
+    (stored, counted)
 }
 
 /// The checks that need no body: project, key, origin.

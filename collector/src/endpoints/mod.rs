@@ -7,6 +7,7 @@ pub mod health;
 pub mod ingest;
 pub mod issues;
 pub mod limit;
+pub mod live;
 pub mod metrics;
 pub mod openapi;
 pub mod overview;

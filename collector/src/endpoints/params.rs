@@ -69,7 +69,7 @@ impl Params {
             .map(str::to_owned)
     }
 
-    fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    pub fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.text(name)
             .map(|raw| {
                 raw.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {

@@ -32,6 +32,19 @@ impl Writer {
         let _ = writeln!(self.text, " {}", format_value(value));
     }
 
+    /// One sample with several labels.
+    pub fn sample_labels(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.text.push_str(name);
+        for (i, (key, raw)) in labels.iter().enumerate() {
+            let open = if i == 0 { "{" } else { "," };
+            let _ = write!(self.text, "{open}{key}=\"{}\"", escape_label(raw));
+        }
+        if !labels.is_empty() {
+            self.text.push('}');
+        }
+        let _ = writeln!(self.text, " {}", format_value(value));
+    }
+
     pub fn finish(self) -> String {
         self.text
     }

@@ -11,6 +11,7 @@ mod consumer;
 mod exposition;
 mod family;
 mod histogram;
+mod realtime;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -21,6 +22,7 @@ use exposition::Writer;
 pub use exposition::CONTENT_TYPE;
 use family::Family;
 pub use histogram::Histogram;
+pub use realtime::RealtimeMetrics;
 
 /// Why events were refused, as a fixed set of codes: the readable reasons in the ingest
 /// answer name fields and values, which would make an unbounded label set.
@@ -73,6 +75,7 @@ pub struct Metrics {
     clickhouse_insert: Histogram,
     batch_rows: Histogram,
     pub consumer: ConsumerMetrics,
+    pub realtime: RealtimeMetrics,
     spool_bytes: AtomicU64,
     connections_open: AtomicU64,
     connections_refused: AtomicU64,
@@ -89,6 +92,7 @@ impl Default for Metrics {
             clickhouse_insert: Histogram::new(histogram::SECONDS),
             batch_rows: Histogram::new(histogram::ROWS),
             consumer: ConsumerMetrics::default(),
+            realtime: RealtimeMetrics::default(),
             spool_bytes: AtomicU64::new(0),
             connections_open: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
@@ -224,6 +228,7 @@ impl Metrics {
             histogram.render(&mut out, name);
         }
         self.consumer.render(&mut out);
+        self.realtime.render(&mut out);
         let name = "monitor_spool_bytes";
         out.header(name, "gauge", "Bytes waiting in the on-disk spool.");
         out.sample(name, None, self.spool_bytes.load(Ordering::Relaxed) as f64);
