@@ -1,6 +1,8 @@
-//! Gathering one batch from the consumer: the rows to insert, the messages for the
-//! dead-letter topic and, per partition, the offset to commit after them. While it waits for
-//! a batch's first message it also watches whether the consumer should re-join its group.
+//! Gathering one batch from the consumer: the rows to insert (with, for each, what the live
+//! aggregates count and where in the topic it came from), the messages for the dead-letter
+//! topic and, per partition, the offset to commit after them; then cleaning it
+//! ([`Batch::clean`]). While it waits for a batch's first message it also watches whether
+//! the consumer should re-join its group.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -11,6 +13,8 @@ use tokio::time::{sleep, timeout, timeout_at};
 
 use crate::clickhouse::EventRow;
 use crate::kafka::{message, DeadLetter};
+use crate::realtime::clean::Cleaner;
+use crate::realtime::LiveEvent;
 
 /// How often the wait for a first message looks up from the consumer to ask whether it
 /// should re-join.
@@ -21,8 +25,35 @@ const IDLE_TICK: Duration = Duration::from_millis(500);
 pub struct Batch {
     pub messages: usize,
     pub rows: Vec<EventRow>,
+    /// One per row, in the same order.
+    pub live: Vec<Placed>,
     pub dead: Vec<DeadLetter>,
     pub next_offsets: BTreeMap<(String, i32), i64>,
+}
+
+/// An event as the live aggregates see it, and its place in the topic (for the watermark).
+pub struct Placed {
+    pub partition: i32,
+    pub offset: i64,
+    pub event: LiveEvent,
+}
+
+impl Batch {
+    /// Drops the rows the cleaning stage does not keep (each drop is counted in `/metrics`);
+    /// their offsets are still committed with the batch's.
+    pub fn clean(&mut self, cleaner: &mut Cleaner) {
+        let keep: Vec<bool> = self
+            .live
+            .iter()
+            .map(|placed| cleaner.judge(&placed.event).is_ok())
+            .collect();
+        let mut verdicts = keep.iter();
+        self.rows
+            .retain(|_| verdicts.next().copied().unwrap_or(true));
+        let mut verdicts = keep.iter();
+        self.live
+            .retain(|_| verdicts.next().copied().unwrap_or(true));
+    }
 }
 
 /// What [`next_batch`] gives back.
@@ -92,7 +123,15 @@ fn add(batch: &mut Batch, m: &impl Message) {
         .next_offsets
         .insert((m.topic().to_owned(), m.partition()), m.offset() + 1);
     match message::decode(m.payload().unwrap_or_default()) {
-        Ok(event) => batch.rows.push(EventRow::from_message(&event)),
+        Ok(event) => {
+            let row = EventRow::from_message(&event);
+            batch.live.push(Placed {
+                partition: m.partition(),
+                offset: m.offset(),
+                event: LiveEvent::from_row(&row, event.event_type, &event.event),
+            });
+            batch.rows.push(row);
+        }
         // A message that cannot be read now never will be: dead-letter it, then move on.
         Err(reason) => {
             tracing::warn!(

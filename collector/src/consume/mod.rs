@@ -21,9 +21,14 @@
 //! received nothing for `consumer.rejoin_after_ms` while the group's offsets stand still
 //! with messages waiting.
 //!
+//! Before the insert, the batch is cleaned ([`crate::realtime::clean`]); after it, with
+//! `[redis] url` set, its events are counted into the live aggregates exactly once
+//! ([`live`]), then the offsets are committed.
+//!
 //! `MONITOR_CONSUMER_PAUSE_AFTER_INSERT_MS` (fault injection for tests, off by default) makes
-//! it wait between a batch's insert and its commit, so that a test can kill it exactly where
-//! ClickHouse holds rows whose offsets are not committed: the redelivery path.
+//! it wait between a batch's insert (and live update) and its commit, so that a test can kill
+//! it exactly where ClickHouse and Redis hold what the uncommitted offsets carry: the
+//! redelivery path.
 //! `MONITOR_CONSUMER_STALL_AFTER_BATCHES` makes the first member stop taking messages after
 //! that many batches, as if its fetches returned nothing, so a test can see the stall in
 //! `/readyz` and the re-join that ends it.
@@ -31,6 +36,7 @@
 mod batch;
 mod group;
 mod listener;
+mod live;
 pub mod progress;
 
 use std::fmt::Display;
@@ -48,11 +54,13 @@ use crate::clickhouse as ch;
 use crate::config::{Config, PAUSE_AFTER_INSERT_ENV, STALL_AFTER_BATCHES_ENV};
 use crate::kafka::{self, DeadLetters, GroupContext};
 use crate::metrics;
+use crate::realtime::clean::Cleaner;
 use crate::server::shutdown_signal;
 use crate::RunError;
 use batch::{next_batch, Batch, Next, Wait};
 use group::join_group;
 use listener::serve_metrics;
+use live::LiveCounting;
 use progress::{watch_progress, Progress};
 
 const FIRST_RETRY: Duration = Duration::from_millis(200);
@@ -108,6 +116,8 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
         shutdown.await;
         let _ = stop_tx.send(true);
     });
+    let mut cleaner = Cleaner::new(&config.cleaning);
+    let mut live = LiveCounting::for_config(&config);
     let mut member = join_group(&config, 0)?;
     announce(&config);
 
@@ -149,7 +159,7 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
             next = next_batch(&member.consumer, max_rows, max_wait, wait) => next,
             () = stopped(stop.clone()) => break,
         };
-        let batch = match next {
+        let mut batch = match next {
             Next::Batch(batch) => batch,
             Next::Rejoin => {
                 metrics::global().consumer.rejoined();
@@ -167,6 +177,7 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
                 continue;
             }
         };
+        batch.clean(&mut cleaner);
         // Either step stopping means the batch stays uncommitted and is read again next time.
         if !batch.dead.is_empty() {
             let sent = until_done("dead-letter produce", stop.clone(), || async {
@@ -195,9 +206,12 @@ pub async fn consume(config: Config) -> Result<(), RunError> {
                 break;
             }
         }
+        if let Some(live) = live.as_mut() {
+            live.count(&batch).await;
+        }
         if let Some(pause) = pause_after_insert {
             // Fault injection (tests only): a kill now leaves the rows in ClickHouse and the
-            // offsets uncommitted. A stop now leaves them uncommitted too, as during a retry.
+            // live counts in Redis, and the offsets uncommitted. A stop now leaves them uncommitted too, as during a retry.
             tracing::warn!(
                 "inserted {} rows; pausing {} ms before commit ({PAUSE_AFTER_INSERT_ENV})",
                 batch.rows.len(),

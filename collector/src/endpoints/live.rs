@@ -157,9 +157,8 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let project_id = authorize(&state, &project, &headers)?;
     Params::parse(params, &[])?;
-    let mut first = true;
-    let ticks = futures_util::stream::unfold(state, move |state| async move {
-        if !std::mem::take(&mut first) {
+    let ticks = futures_util::stream::unfold((state, true), move |(state, first)| async move {
+        if !first {
             tokio::time::sleep(STREAM_EVERY).await;
         }
         let event = match tick(&state, project_id).await {
@@ -168,7 +167,7 @@ pub async fn stream(
                 .data(serde_json::to_string(&tick).unwrap_or_default()),
             Err(e) => Event::default().event("unavailable").data(e.to_string()),
         };
-        Some((Ok(event), state))
+        Some((Ok(event), (state, false)))
     });
     Ok(Sse::new(ticks).keep_alive(KeepAlive::default()))
 }
