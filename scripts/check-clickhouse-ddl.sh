@@ -81,13 +81,16 @@ def check(db):
         f"SELECT type, sum(count) AS n FROM {db}.events_per_minute GROUP BY type")}
     vitals = q(f"SELECT name, quantilesMerge(0.5, 0.75, 0.95, 0.99)(quantiles) AS q, "
                f"countMerge(count) AS n FROM {db}.web_vitals_per_minute GROUP BY name")
+    distinct = {r["type"]: int(r["n"]) for r in q(
+        f"SELECT type, uniqExactMerge(ids) AS n FROM {db}.events_by_minute GROUP BY type")}
     create = q(f"SELECT create_table_query AS c FROM system.tables "
                f"WHERE database = '{db}' AND name = 'events'")[0]["c"]
     print(f"  events FINAL: {final}; events_per_minute by type: {per_type}")
-    print(f"  web_vitals_per_minute: {vitals}")
+    print(f"  web_vitals_per_minute: {vitals}; events_by_minute by type: {distinct}")
     print(f"  events: {create}")
     assert int(final) == 7, final
     assert per_type == {"error": 3, "page_view": 1, "web_vital": 4}, per_type  # redelivery counts
+    assert distinct == {"error": 2, "page_view": 1, "web_vital": 4}, distinct  # it does not
     assert len(vitals) == 1 and vitals[0]["name"] == "LCP" and int(vitals[0]["n"]) == 4, vitals
     assert all(100 <= x <= 400 for x in vitals[0]["q"]), vitals  # not the breadcrumb's 999
     ddl = open(ddl_file + ".fresh").read()

@@ -45,6 +45,7 @@ async fn migrations_are_idempotent_and_rows_dedupe() {
         // side's (9, 10) are for every server.
         let mut ungated: Vec<u32> = MIGRATIONS.iter().map(|m| m.0).collect();
         ungated.extend([9, 10]);
+        ungated.sort_unstable();
         assert_eq!(all, ungated);
     }
     assert_eq!(migrate(&config).await.unwrap(), all);
@@ -223,6 +224,24 @@ async fn per_minute_views_count_and_summarize() {
     assert_eq!(
         (&other["project_id"], &other["q"]),
         (&json!("2"), &json!([5, 5, 5, 5]))
+    );
+
+    // events_by_minute counts distinct event ids: the redelivered error and LCP count once.
+    let distinct = rows(&format!(
+        "SELECT project_id, type, name, toUnixTimestamp(minute) AS minute, uniqExactMerge(ids) AS n \
+         FROM {db}.events_by_minute GROUP BY project_id, type, name, minute \
+         ORDER BY project_id, type, name, minute"
+    ));
+    let once = |project: u64, kind: &str, name: &str, at: u64, n: u64| json!({"project_id": project.to_string(), "type": kind, "name": name, "minute": at, "n": n.to_string()});
+    assert_eq!(
+        distinct,
+        vec![
+            once(1, "error", "", m, 3),
+            once(1, "page_view", "", m + 60, 1),
+            once(1, "web_vital", "CLS", m + 60, 1),
+            once(1, "web_vital", "LCP", m, 10),
+            once(2, "web_vital", "LCP", m, 1),
+        ]
     );
 
     // Migrating again changes nothing and the views keep working.

@@ -12,6 +12,7 @@ mod live;
 mod pipeline;
 mod services;
 
+use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -85,6 +86,21 @@ fn a_consumer_killed_between_redis_and_commit_counts_nothing_twice() {
     // Time for a late double count to show.
     std::thread::sleep(Duration::from_secs(2));
     check(&get, 1, &expected, &fingerprints(&get, 1, now), now, 0.02);
+    // ClickHouse's per-minute counts went through the same redelivery: still each once.
+    let per_minute = services::rows(&format!(
+        "SELECT type, toUInt64(toUnixTimestamp(minute)) * 1000 AS start, uniqExactMerge(ids) AS n \
+         FROM {}.events_by_minute WHERE project_id = 1 GROUP BY type, minute",
+        setup.db
+    ));
+    let mut got: BTreeMap<i64, BTreeMap<String, u64>> = BTreeMap::new();
+    for row in per_minute {
+        let start: i64 = row["start"].as_str().unwrap().parse().unwrap();
+        let n: u64 = row["n"].as_str().unwrap().parse().unwrap();
+        let minute = got.entry(start).or_default();
+        minute.insert(row["type"].as_str().unwrap().to_owned(), n);
+        *minute.entry("total".to_owned()).or_default() += n;
+    }
+    assert_eq!(got, expected.minutes, "events_by_minute after a redelivery");
     let metrics = consumer_metrics(&metrics_addr);
     assert!(
         metric_sum(&metrics, "monitor_realtime_redelivered_events_total") >= 1.0,
