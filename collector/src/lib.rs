@@ -69,6 +69,7 @@ pub mod metrics;
 pub mod query;
 pub mod ready;
 pub mod realtime;
+pub mod rpc;
 mod server;
 pub mod sourcemaps;
 pub mod spool;

@@ -1,5 +1,5 @@
 //! Running the service: open the store (or, in Kafka mode, the topic), bind, announce the
-//! address, serve until a signal.
+//! address, serve until a signal; with `realtime.rpc_listen` set, the gRPC service beside it.
 
 use std::fmt;
 use std::io::Write;
@@ -15,7 +15,7 @@ use crate::kafka::{ensure_topic, KafkaSink};
 use crate::listener::{serve_connections, ConnectionLimits};
 use crate::store::sqlite::retention;
 use crate::store::{SqliteStore, StoreError};
-use crate::{app, AppState};
+use crate::{app, rpc, AppState};
 
 /// Why the collector could not start or stopped with an error.
 #[derive(Debug)]
@@ -83,6 +83,13 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| RunError::Bind(listen.to_string(), e))?;
+    if let Some(addr) = state.config.realtime.rpc_listen {
+        let service = rpc::Service::new(state.live.clone(), state.access.clone());
+        let bound = rpc::serve(addr, service, shutdown_signal())
+            .await
+            .map_err(|e| RunError::Bind(addr.to_string(), e))?;
+        tracing::info!(addr = %bound, "gRPC service listening");
+    }
     serve(listener, state).await
 }
 

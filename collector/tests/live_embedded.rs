@@ -182,3 +182,203 @@ fn the_stream_sends_counters_every_second_and_moves_with_new_events() {
     );
     assert_eq!(ticks[1]["minute"]["counts"]["page_view"], 3, "{}", ticks[1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_answers_what_the_http_endpoints_answer() {
+    use monitor_collector::rpc::proto::realtime_client::RealtimeClient;
+    use monitor_collector::rpc::proto::{
+        Board, CounterRequest, Per, Stat, TopNRequest, UniqueOf, UniquesRequest, WindowRequest,
+    };
+    use tonic::{Code, Request};
+
+    let rpc = format!("127.0.0.1:{}", services::free_port());
+    let (_server, addr, _dir) = serve(&[("MONITOR_RPC_LISTEN", rpc.clone())]);
+    let now = now_ms();
+    let stream = Stream::new(now);
+    let http_addr = addr.clone();
+    let expected_total = Expected::of(&stream.kept).total;
+    let last_at = stream.kept.last().unwrap()["timestamp"].as_f64().unwrap() as i64;
+    tokio::task::spawn_blocking(move || {
+        for batch in stream.batches(25) {
+            ingest(&http_addr, &batch);
+        }
+    })
+    .await
+    .unwrap();
+    let get = |path: String| {
+        let addr = addr.clone();
+        async move {
+            tokio::task::spawn_blocking(move || get_json(&addr, &path, TOKEN).1)
+                .await
+                .unwrap()
+        }
+    };
+
+    let mut client = RealtimeClient::connect(format!("http://{rpc}"))
+        .await
+        .unwrap();
+    let authed = |token: &str| {
+        format!("Bearer {token}")
+            .parse::<tonic::metadata::MetadataValue<_>>()
+            .unwrap()
+    };
+    macro_rules! call {
+        ($method:ident, $message:expr) => {{
+            let mut request = Request::new($message);
+            request
+                .metadata_mut()
+                .insert("authorization", authed(TOKEN));
+            client.$method(request).await
+        }};
+    }
+
+    let counters = call!(get_counter, CounterRequest { project_id: 1 })
+        .unwrap()
+        .into_inner();
+    assert_eq!(counters.total, expected_total);
+    let http = get("/api/1/live/counters".into()).await;
+    assert_eq!(
+        serde_json::to_value(&counters.by_type).unwrap(),
+        http["by_type"]
+    );
+    assert_eq!(
+        serde_json::to_value(&counters.custom).unwrap(),
+        http["custom"]
+    );
+
+    let window = call!(
+        get_window,
+        WindowRequest {
+            project_id: 1,
+            stat: Stat::Events as i32,
+            minutes: 300,
+            to_ms: now
+        }
+    )
+    .unwrap()
+    .into_inner();
+    let http = get(format!("/api/1/live/windows/events?minutes=300&to={now}")).await;
+    assert_eq!(window.minutes.len(), 300);
+    for (rpc, http) in window
+        .minutes
+        .iter()
+        .zip(http["minutes"].as_array().unwrap())
+    {
+        assert_eq!(json_of(rpc.start_ms), http["start"]);
+        assert_eq!(serde_json::to_value(&rpc.counts).unwrap(), http["counts"]);
+    }
+    let vitals = call!(
+        get_window,
+        WindowRequest {
+            project_id: 1,
+            stat: Stat::Vitals as i32,
+            minutes: 300,
+            to_ms: now
+        }
+    )
+    .unwrap()
+    .into_inner();
+    let http = get(format!("/api/1/live/windows/vitals?minutes=300&to={now}")).await;
+    for (rpc, http) in vitals
+        .minutes
+        .iter()
+        .zip(http["minutes"].as_array().unwrap())
+    {
+        for (name, vital) in &rpc.vitals {
+            assert_eq!(json_of(vital.count), http["vitals"][name]["count"]);
+            assert_eq!(json_of(vital.sum), http["vitals"][name]["sum"]);
+        }
+        assert_eq!(rpc.vitals.len(), http["vitals"].as_object().unwrap().len());
+    }
+
+    let day = live::date(last_at);
+    let top = call!(
+        get_top_n,
+        TopNRequest {
+            project_id: 1,
+            board: Board::ActiveUsers as i32,
+            day: day.clone(),
+            limit: 100
+        }
+    )
+    .unwrap()
+    .into_inner();
+    let http = get(format!("/api/1/live/top/active_users?day={day}&limit=100")).await;
+    assert!(!top.entries.is_empty());
+    let rpc_entries: Vec<Value> = top
+        .entries
+        .iter()
+        .map(|e| serde_json::json!({"member": e.member, "score": e.score}))
+        .collect();
+    assert_eq!(Value::from(rpc_entries), http["entries"]);
+
+    let uniques = call!(
+        get_uniques,
+        UniquesRequest {
+            project_id: 1,
+            of: UniqueOf::Sessions as i32,
+            per: Per::Hour as i32,
+            last: 5,
+            to_ms: now
+        }
+    )
+    .unwrap()
+    .into_inner();
+    let http = get(format!(
+        "/api/1/live/uniques/sessions?per=hour&last=5&to={now}"
+    ))
+    .await;
+    assert_eq!(json_of(uniques.total), http["total"]);
+    assert!(uniques.total > 0);
+    let counts: Vec<Value> = uniques
+        .buckets
+        .iter()
+        .map(|b| serde_json::json!({"start": b.start_ms, "count": b.count}))
+        .collect();
+    assert_eq!(Value::from(counts), http["buckets"]);
+
+    // Refusals: no token, a wrong one, an unknown project, a missing enum, a bad day.
+    let bare = client
+        .get_counter(Request::new(CounterRequest { project_id: 1 }))
+        .await
+        .unwrap_err();
+    assert_eq!(bare.code(), Code::Unauthenticated);
+    let mut wrong = Request::new(CounterRequest { project_id: 1 });
+    wrong.metadata_mut().insert("authorization", authed("nope"));
+    assert_eq!(
+        client.get_counter(wrong).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    assert_eq!(
+        call!(get_counter, CounterRequest { project_id: 9 })
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    let unspecified = call!(
+        get_window,
+        WindowRequest {
+            project_id: 1,
+            stat: 0,
+            minutes: 5,
+            to_ms: 0
+        }
+    )
+    .unwrap_err();
+    assert_eq!(unspecified.code(), Code::InvalidArgument);
+    let bad_day = call!(
+        get_top_n,
+        TopNRequest {
+            project_id: 1,
+            board: Board::Issues as i32,
+            day: "2026-13-01".into(),
+            limit: 0
+        }
+    )
+    .unwrap_err();
+    assert_eq!(bad_day.code(), Code::InvalidArgument, "{bad_day:?}");
+}
+
+fn json_of(value: impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap()
+}

@@ -207,7 +207,8 @@ fn ok(get: Get, path: &str) -> Value {
     body
 }
 
-fn date(day_ms: i64) -> String {
+/// The UTC date `YYYY-MM-DD` holding `day_ms`.
+pub fn date(day_ms: i64) -> String {
     // Days since the epoch to a civil date (the test's own, not the collector's).
     let days = day_ms / DAY;
     let (mut year, mut left) = (1970, days);
