@@ -263,3 +263,45 @@ async fn store_failure_is_503_with_retry_after() {
     // A batch with nothing to store does not touch the store.
     assert_eq!(app.ingest(1, KEY_ONE, &batch(vec![])).await.status, 200);
 }
+
+/// A store whose first write fails, as a disk that filled up and was freed.
+struct FailsOnce {
+    failed: std::sync::atomic::AtomicBool,
+    store: Arc<monitor_collector::store::SqliteStore>,
+}
+
+impl EventSink for FailsOnce {
+    fn write_batch(&self, project: u64, at: i64, events: &[ValidEvent]) -> Result<(), StoreError> {
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return on_fire();
+        }
+        self.store.write_batch(project, at, events)
+    }
+}
+
+#[tokio::test]
+async fn a_batch_refused_with_503_is_kept_when_the_sdk_sends_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir);
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    let store =
+        Arc::new(monitor_collector::store::SqliteStore::open(&config.database_path()).unwrap());
+    let sink = FailsOnce {
+        failed: std::sync::atomic::AtomicBool::new(false),
+        store: store.clone(),
+    };
+    let app = TestApp {
+        router: app(AppState::new(config.clone(), Arc::new(sink), store)),
+        config,
+        dir,
+    };
+    let body = batch(vec![custom(7, "retried")]);
+    app.ingest(1, KEY_ONE, &body).await.error(503);
+    // The cleaning stage saw the event once already: it must not take the retry for a copy.
+    let answer = app.ingest(1, KEY_ONE, &body).await;
+    assert_eq!(answer.body, json!({"accepted": 1, "rejected": []}));
+    let events = app.read("").await.body["events"].clone();
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events}");
+    let live = app.send(get_authed("/api/1/live/counters")).await;
+    assert_eq!(live.body["custom"]["retried"], 1, "{}", live.body);
+}

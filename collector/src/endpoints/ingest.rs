@@ -81,8 +81,11 @@ pub async fn ingest(
                 }
             }
             let (stored, counted) = clean(&live, project_id, received_at, valid);
-            sink.write_batch(project_id, received_at, &stored)
-                .map(|()| counted)
+            let written = sink.write_batch(project_id, received_at, &stored);
+            if written.is_err() {
+                live.forget(&counted);
+            }
+            written.map(|()| counted)
         })
         .await
         .map_err(StoreError::from)

@@ -92,6 +92,16 @@ impl Live {
         events.iter().map(|e| cleaner.judge(e).is_ok()).collect()
     }
 
+    /// The store refused the batch whose `events` [`Live::judge`] kept: forget them, so
+    /// that the SDK's retry is judged afresh instead of dropped as a copy.
+    pub fn forget(&self, events: &[LiveEvent]) {
+        if self.role == IngestRole::Nothing {
+            return;
+        }
+        let mut cleaner = self.cleaner.lock().unwrap_or_else(PoisonError::into_inner);
+        cleaner.forget(events);
+    }
+
     /// Counts events the ingest path stored (those [`Live::judge`] kept).
     pub async fn count(&self, events: &[LiveEvent]) {
         if self.role == IngestRole::Nothing || self.aggregators.is_empty() || events.is_empty() {

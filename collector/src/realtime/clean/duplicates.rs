@@ -31,6 +31,14 @@ impl Duplicates {
         }
     }
 
+    /// Forgets an id remembered by [`Duplicates::seen`]: its event was not kept after all
+    /// (the store refused the batch, so the SDK will send it again).
+    pub fn forget(&mut self, project_id: u64, event_id: &str) {
+        let id = self.hasher.hash_one((project_id, event_id));
+        self.current.remove(&id);
+        self.previous.remove(&id);
+    }
+
     /// Whether the id was seen within the window; remembers it either way.
     pub fn seen(&mut self, project_id: u64, event_id: &str, now_s: i64) -> bool {
         if self.window_s == 0 {

@@ -75,6 +75,14 @@ impl Cleaner {
         verdict
     }
 
+    /// Undoes the duplicate rule's memory of kept events that were not stored after all, so
+    /// that their retry is not taken for a copy.
+    pub fn forget(&mut self, events: &[LiveEvent]) {
+        for event in events {
+            self.duplicates.forget(event.project_id, &event.event_id);
+        }
+    }
+
     fn filter(&self, event: &LiveEvent) -> Result<(), Dropped> {
         if self.config.drop_bots && bots::is_bot(&event.user_agent) {
             return dropped("filter", "bot");

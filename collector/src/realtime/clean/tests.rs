@@ -136,3 +136,17 @@ fn an_event_dropped_by_a_filter_is_not_remembered_as_seen() {
         "dropped for the same reason again"
     );
 }
+
+#[test]
+fn a_forgotten_event_is_no_duplicate_when_it_comes_again() {
+    let mut c = cleaner(CleaningConfig::default());
+    let event = page_view("retried", "https://a.example/", "");
+    assert_eq!(reason(c.judge(&event)), None);
+    c.forget(std::slice::from_ref(&event));
+    assert_eq!(
+        reason(c.judge(&event)),
+        None,
+        "the store refused it: its retry is kept"
+    );
+    assert_eq!(reason(c.judge(&event)), Some(("duplicate", "event_id")));
+}
