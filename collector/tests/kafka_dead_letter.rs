@@ -153,10 +153,10 @@ fn undecodable_messages_go_to_the_dead_letter_topic_and_do_not_block() {
     produce(
         &topic,
         &[
-            ("1:a", message::encode(1, 5, &event('a'))),
+            ("1:a", message::encode(1, 1_763_870_000_500, &event('a'))),
             ("1:bad", garbage.clone()),
-            ("1:d", message::encode(1, 5, &nameless)),
-            ("1:b", message::encode(1, 5, &event('b'))),
+            ("1:d", message::encode(1, 1_763_870_000_500, &nameless)),
+            ("1:b", message::encode(1, 1_763_870_000_500, &event('b'))),
         ],
     );
 

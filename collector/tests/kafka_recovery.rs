@@ -179,7 +179,11 @@ fn several_bad_messages_on_every_partition_do_not_stop_the_valid_ones() {
             let id = event_id(partition as usize * 1000 + n);
             let event = json!({"event_id": id, "type": "custom", "name": "after-bad",
                 "timestamp": 1_763_870_000_000u64});
-            messages.push((partition, format!("1:{id}"), message::encode(1, 5, &event)));
+            messages.push((
+                partition,
+                format!("1:{id}"),
+                message::encode(1, 1_763_870_000_500, &event),
+            ));
             wanted.insert(id);
         }
     }
