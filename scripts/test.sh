@@ -30,4 +30,5 @@ CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
 
 step "end-to-end tests"
 cargo build -p monitor-collector
+pnpm --filter monitor-dashboard build
 pnpm --filter monitor-e2e test

@@ -103,7 +103,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), RunErro
     // A closed stdout must not stop the service; the line is informational for people.
     let _ = writeln!(
         stdout,
-        "monitor-collector listening on http://{addr} (demo: http://{addr}/demo/)"
+        "monitor-collector listening on http://{addr} (dashboard: http://{addr}/dashboard/, demo: http://{addr}/demo/)"
     );
     let _ = stdout.flush();
     drop(stdout);

@@ -83,7 +83,10 @@ fn starts_prints_its_address_serves_and_stops_on_sigterm() {
         .strip_prefix("monitor-collector listening on http://")
         .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
     let (addr, demo) = rest.split_once(' ').unwrap();
-    assert_eq!(demo, format!("(demo: http://{addr}/demo/)"));
+    assert_eq!(
+        demo,
+        format!("(dashboard: http://{addr}/dashboard/, demo: http://{addr}/demo/)")
+    );
     assert!(
         addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"),
         "{addr}"

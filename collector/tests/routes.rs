@@ -14,11 +14,11 @@ async fn healthz() {
 }
 
 #[tokio::test]
-async fn root_redirects_to_the_demo() {
+async fn root_redirects_to_the_dashboard() {
     let answer = TestApp::new().send(get("/")).await;
     assert!(answer.status.is_redirection());
-    // Relative, so that it also works behind a path prefix; from `/` it means `/demo/`.
-    assert_eq!(answer.header("location"), Some("demo/"));
+    // Relative, so that it also works behind a path prefix; from `/` it means `/dashboard/`.
+    assert_eq!(answer.header("location"), Some("dashboard/"));
 }
 
 #[tokio::test]

@@ -90,6 +90,9 @@ impl Config {
         if let Some(value) = var("MONITOR_DEMO_DIR") {
             self.demo_dir = PathBuf::from(value);
         }
+        if let Some(value) = var("MONITOR_DASHBOARD_DIR") {
+            self.dashboard_dir = PathBuf::from(value);
+        }
         if let Some(value) = var("MONITOR_SDK_DIR") {
             self.sdk_dir = PathBuf::from(value);
         }

@@ -89,6 +89,9 @@ pub struct Config {
     pub retention_days: u32,
     /// Directory served at `/demo/` (`MONITOR_DEMO_DIR`).
     pub demo_dir: PathBuf,
+    /// Directory served at `/dashboard/`, the dashboard's build output
+    /// (`MONITOR_DASHBOARD_DIR`).
+    pub dashboard_dir: PathBuf,
     /// Directory served at `/sdk/`, normally the npm package's build output (`MONITOR_SDK_DIR`).
     pub sdk_dir: PathBuf,
     /// Projects whose events are accepted (`MONITOR_PROJECTS` replaces the list).
@@ -146,6 +149,7 @@ impl Default for Config {
             api_open_on_loopback: false,
             retention_days: 90,
             demo_dir: PathBuf::from("demo"),
+            dashboard_dir: PathBuf::from("dashboard/dist"),
             sdk_dir: PathBuf::from("npm/monitor-sdk/dist"),
             projects: vec![ProjectConfig {
                 id: 1,

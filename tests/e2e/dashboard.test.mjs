@@ -1,0 +1,202 @@
+// The dashboard as a user meets it: a collector filled with real SDK traffic (the test app,
+// built for production with its source maps uploaded, opened in Chromium), then the
+// dashboard (`dashboard/dist`, served by the collector at /dashboard/) in Chromium. Each
+// view's numbers must equal what the API answers for the same range and filters; the live
+// counter must move when new events arrive; filters must change the URL and the numbers;
+// resolve / ignore must change the issue; the issue page must show the symbolicated frame.
+// Screenshots of every view, at 1280 px and at a phone's width, go to
+// target/e2e-artifacts/dashboard/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildApp } from './lib/app.mjs';
+import { launchChromium, waitFor } from './lib/browser.mjs';
+import { API_TOKEN, collectorBin, startCollector } from './lib/collector.mjs';
+import { repoDir } from './lib/paths.mjs';
+import { serveDir } from './lib/static-server.mjs';
+
+const DASHBOARD = join(repoDir, 'dashboard', 'dist');
+const SHOTS = join(repoDir, 'target', 'e2e-artifacts', 'dashboard');
+const MESSAGE = 'uncaught error after ready';
+
+let app;
+let site;
+let browser;
+let collector;
+let context;
+let dash;
+
+before(async () => {
+  assert.ok(existsSync(join(DASHBOARD, 'index.html')), 'build it first: pnpm --filter monitor-dashboard build');
+  mkdirSync(SHOTS, { recursive: true });
+  app = await buildApp({ production: true });
+  site = await serveDir(app.outDir);
+  browser = await launchChromium();
+  collector = await startCollector({ MONITOR_DASHBOARD_DIR: DASHBOARD });
+  execFileSync(collectorBin(), ['sourcemaps', 'upload', '--release', 'e2e-app@1.0.0', '--url-prefix', '~/assets',
+    '--server', collector.url, '--token', API_TOKEN, join(app.outDir, 'assets')]);
+  for (let i = 0; i < 3; i++) await visitApp();
+  await waitFor(async () => (await collector.events()).filter((e) => e.type === 'page_view').length >= 3, {
+    what: 'the page views of three visits',
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  dash = await context.newPage();
+});
+
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  await site?.close();
+  await collector?.stop();
+});
+
+/** One visit of the test app: page view, vitals, errors, custom events; flushed on close. */
+async function visitApp() {
+  const page = await browser.newPage();
+  const dsn = `http://demo-public-key@${new URL(collector.url).host}/1`;
+  await page.goto(`${site.url}/?${new URLSearchParams({ dsn })}`);
+  await waitFor(() => page.evaluate(() => window.__done === true), { what: 'the app to finish' });
+  await page.close({ runBeforeUnload: true });
+}
+
+async function api(path) {
+  const res = await fetch(`${collector.url}/api/1${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+  return res.json();
+}
+
+/** Opens a dashboard route and waits for its view; returns the range it asked about. */
+async function open(route) {
+  await dash.goto(`${collector.url}/dashboard/#${route}`);
+  const view = dash.locator('[data-testid^="view-"]');
+  await view.first().waitFor();
+  await dash.locator('[data-testid="loading"]').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {});
+  return { from: await view.first().getAttribute('data-from'), to: await view.first().getAttribute('data-to') };
+}
+
+/** The raw API value a number element carries. */
+async function value(testid) {
+  const el = dash.getByTestId(testid).first();
+  await el.waitFor();
+  return JSON.parse(await el.getAttribute('data-value'));
+}
+
+async function shoot(name) {
+  await dash.screenshot({ path: join(SHOTS, `${name}-1280.png`), fullPage: true });
+  await dash.setViewportSize({ width: 390, height: 844 });
+  await dash.screenshot({ path: join(SHOTS, `${name}-390.png`), fullPage: true });
+  await dash.setViewportSize({ width: 1280, height: 800 });
+}
+
+test('without the token nothing is shown; with it the overview equals the API', async () => {
+  await dash.goto(`${collector.url}/dashboard/#/overview?project=1`);
+  await dash.getByTestId('token-prompt').waitFor();
+  assert.equal(await dash.getByTestId('kpi-page_views').count(), 0, 'no numbers before the token');
+  await dash.getByTestId('token-input').fill(API_TOKEN);
+  await dash.getByTestId('token-save').click();
+  const range = await open('/overview?project=1');
+  const overview = await api(`/overview?from=${range.from}&to=${range.to}`);
+  for (const key of ['page_views', 'unique_visitors', 'sessions', 'bounce_rate', 'error_rate']) {
+    assert.deepEqual(await value(`kpi-${key}`), overview.totals[key].value, key);
+    assert.deepEqual(await value(`kpi-previous-${key}`), overview.totals[key].previous, `${key} previous`);
+  }
+  assert.ok(overview.totals.page_views.value >= 3, 'the visits are in');
+  for (const { type, value: count } of overview.events_by_type) {
+    assert.deepEqual(await value(`kpi-type-${type}`), count, type);
+  }
+  await shoot('overview');
+});
+
+test('the live counter moves when new events arrive', async () => {
+  await open('/overview?project=1');
+  const live = dash.getByTestId('live-total');
+  await waitFor(async () => (await live.getAttribute('data-value')) !== 'null', { what: 'the first tick' });
+  const before = JSON.parse(await live.getAttribute('data-value'));
+  assert.equal(before, (await api('/live/counters')).total);
+  await visitApp();
+  const moved = await waitFor(async () => {
+    const now = JSON.parse(await live.getAttribute('data-value'));
+    return now > before && now;
+  }, { what: 'the live total to move' });
+  await waitFor(async () => JSON.parse(await live.getAttribute('data-value')) === (await api('/live/counters')).total, {
+    what: 'the live total to settle on the API counter',
+  });
+  assert.ok(moved > before);
+  assert.ok(await dash.getByTestId('live-chart').locator('canvas').count() >= 1, 'the chart is drawn');
+});
+
+test('filters go into the URL and change the numbers', async () => {
+  await open('/overview?project=1');
+  await dash.getByTestId('filter-release').fill('no-such-release');
+  await dash.getByTestId('filter-release').press('Enter');
+  await waitFor(async () => dash.url().includes('release=no-such-release'), { what: 'the URL to carry the filter' });
+  const view = dash.locator('[data-testid^="view-"]').first();
+  await view.waitFor();
+  await waitFor(async () => (await value('kpi-page_views')) === 0, { what: 'the filtered overview' });
+  const from = await view.getAttribute('data-from');
+  const to = await view.getAttribute('data-to');
+  const filtered = await api(`/overview?from=${from}&to=${to}&release=no-such-release`);
+  assert.equal(filtered.totals.page_views.value, 0);
+  // A shared link opens with the same filter.
+  const other = await context.newPage();
+  await other.goto(dash.url());
+  assert.equal(await other.getByTestId('filter-release').inputValue(), 'no-such-release');
+  await other.close();
+  await open('/overview?project=1&release=e2e-app@1.0.0');
+  assert.ok((await value('kpi-page_views')) >= 3);
+});
+
+test('issues: the list equals the API, resolve and ignore change the status', async () => {
+  const range = await open('/issues?project=1&status=all');
+  const listed = await api(`/issues?from=${range.from}&to=${range.to}&status=all&limit=100`);
+  const rows = dash.getByTestId('issue-row');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), listed.issues.length);
+  const issue = listed.issues.find((i) => i.title.includes(MESSAGE));
+  assert.ok(issue, `an issue for "${MESSAGE}"`);
+  const row = dash.locator(`[data-testid="issue-row"][data-fingerprint="${issue.fingerprint}"]`);
+  assert.deepEqual(JSON.parse(await row.getByTestId('issue-count').getAttribute('data-value')), issue.count);
+  assert.deepEqual(JSON.parse(await row.getByTestId('issue-users').getAttribute('data-value')), issue.users);
+  await shoot('issues');
+  await row.getByTestId('resolve-button').click();
+  await waitFor(async () => (await api(`/issues/${issue.fingerprint}`)).status === 'resolved', { what: 'resolved' });
+  await waitFor(async () => (await row.getByTestId('issue-status').textContent()) === 'resolved', { what: 'the badge' });
+  await row.getByTestId('ignore-button').click();
+  await waitFor(async () => (await api(`/issues/${issue.fingerprint}`)).status === 'ignored', { what: 'ignored' });
+});
+
+test('the issue page shows the symbolicated stack, its source and the breadcrumbs', async () => {
+  const { issues } = await api('/issues?status=all&limit=100');
+  const issue = issues.find((i) => i.title.includes(MESSAGE));
+  await open(`/issues/${issue.fingerprint}?project=1`);
+  const inApp = dash.locator('[data-testid="frame"][data-in-app="true"]');
+  await inApp.first().waitFor();
+  const texts = await inApp.allTextContents();
+  assert.ok(texts.some((t) => t.includes('src/main.js') && t.includes('throwAfterReady')), texts.join('\n'));
+  assert.ok(await dash.getByTestId('frame-context').count() >= 1, 'source context from sourcesContent');
+  assert.ok(await dash.getByTestId('frame-minified').count() >= 1, 'the minified position is shown too');
+  const detail = await api(`/issues/${issue.fingerprint}`);
+  assert.equal(await dash.getByTestId('breadcrumb').count(), (detail.latest_event.breadcrumbs || []).length);
+  await shoot('issue');
+});
+
+test('web vitals and behaviour equal the API', async () => {
+  let range = await open('/vitals?project=1');
+  const vitals = await api(`/vitals?from=${range.from}&to=${range.to}`);
+  assert.deepEqual(await value('vitals-score'), vitals.score.score);
+  // The five the score is made of; FP and TBT stay in the API.
+  const shown = ['LCP', 'INP', 'CLS', 'FCP', 'TTFB'];
+  const reported = vitals.metrics.filter((m) => m.count > 0 && shown.includes(m.name));
+  assert.ok(reported.length >= 2, 'the visits reported vitals');
+  for (const metric of reported) {
+    assert.deepEqual(await value(`vital-p75-${metric.name}`), metric.p75, metric.name);
+  }
+  await shoot('vitals');
+  range = await open('/behaviour?project=1');
+  const behaviour = await api(`/behaviour?from=${range.from}&to=${range.to}`);
+  const pages = await dash.getByTestId('top-page').evaluateAll((rows) => rows.map((r) => r.dataset.page));
+  assert.deepEqual(pages, behaviour.pages_by_views.map((e) => e.name));
+  await shoot('behaviour');
+});
