@@ -51,6 +51,7 @@
 //!
 //! [`config`] says what can be tuned; [`run`] binds, prints the startup line and serves.
 
+pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod clickhouse;
@@ -84,11 +85,13 @@ use axum::routing::{get, post};
 use axum::{middleware, Router};
 use tower_http::trace::TraceLayer;
 
+use crate::alerts::Alerts;
 use crate::auth::Access;
 use crate::config::Config;
 use crate::decode::Limits;
 use crate::endpoints::{
-    behaviour, cors_free_routes, events, ingest, issues, live, overview, sourcemaps as maps, vitals,
+    alerts as alert_routes, behaviour, cors_free_routes, events, ingest, issues, live, overview,
+    sourcemaps as maps, vitals,
 };
 use crate::query::QueryStore;
 use crate::ready::ReadyCheck;
@@ -111,6 +114,8 @@ pub struct AppState {
     pub sourcemaps: Arc<SourceMaps>,
     /// Cleaning and the live aggregates ([`realtime`]).
     pub live: Arc<Live>,
+    /// Alert rules, their states and history ([`alerts`]).
+    pub alerts: Arc<Alerts>,
 }
 
 impl AppState {
@@ -129,6 +134,7 @@ impl AppState {
                 &config.sourcemaps,
             )),
             live: Arc::new(Live::for_config(&config)),
+            alerts: Arc::new(Alerts::for_config(&config)),
             config: Arc::new(config),
             sink,
             reader,
@@ -219,6 +225,14 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/{project_id}/live/stream",
             query_route(get(live::stream)),
+        )
+        .route(
+            "/api/{project_id}/alerts",
+            query_route(get(alert_routes::rules)),
+        )
+        .route(
+            "/api/{project_id}/alerts/history",
+            query_route(get(alert_routes::history)),
         )
         .route(
             "/api/{project_id}/releases/{release}/sourcemaps",

@@ -15,7 +15,7 @@ use crate::kafka::{ensure_topic, KafkaSink};
 use crate::listener::{serve_connections, ConnectionLimits};
 use crate::store::sqlite::retention;
 use crate::store::{SqliteStore, StoreError};
-use crate::{app, rpc, AppState};
+use crate::{alerts, app, rpc, AppState};
 
 /// Why the collector could not start or stopped with an error.
 #[derive(Debug)]
@@ -90,6 +90,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
             .map_err(|e| RunError::Bind(addr.to_string(), e))?;
         tracing::info!(addr = %bound, "gRPC service listening");
     }
+    alerts::spawn(state.clone());
     serve(listener, state).await
 }
 

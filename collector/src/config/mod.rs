@@ -6,8 +6,9 @@
 //! [`Config::validate`] rejects combinations the service cannot run with. docs/collector.md
 //! lists the same options for people who configure the service. The `[kafka]` and
 //! `[clickhouse]` sections of the production path are in `services.rs`, `[sourcemaps]` in
-//! `sourcemaps.rs`, `[cleaning]`, `[realtime]` and `[redis]` in `realtime.rs`.
+//! `sourcemaps.rs`, `[cleaning]`, `[realtime]` and `[redis]` in `realtime.rs`, `[alerts]` in `alerts.rs`.
 
+mod alerts;
 mod load;
 mod realtime;
 mod services;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub use alerts::{AlertKind, AlertRule, AlertsConfig, WebhookFormat};
 pub use load::{parse_projects, CONFIG_ENV, PAUSE_AFTER_INSERT_ENV, STALL_AFTER_BATCHES_ENV};
 pub use realtime::{CleaningConfig, RealtimeConfig, RedisConfig, AGGREGATORS};
 pub use services::{parse_brokers, ClickHouseConfig, Compression, ConsumerConfig, KafkaConfig};
@@ -110,6 +112,8 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     /// Where the live aggregates are kept (`[redis]`; in memory when unset).
     pub redis: RedisConfig,
+    /// Alert rules and their schedule (`[alerts]`).
+    pub alerts: AlertsConfig,
 }
 
 /// One project: its id (the last part of the DSN), its public keys and the page origins that
@@ -163,6 +167,7 @@ impl Default for Config {
             cleaning: CleaningConfig::default(),
             realtime: RealtimeConfig::default(),
             redis: RedisConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -233,6 +238,7 @@ impl Config {
         self.cleaning.validate()?;
         self.realtime.validate()?;
         self.redis.validate()?;
+        self.alerts.validate()?;
         if self.projects.is_empty() {
             return Err(invalid("projects: at least one project is needed"));
         }
@@ -291,6 +297,10 @@ impl Config {
     }
 
     /// Where uploaded source maps are kept, a folder per project and release.
+    pub fn alerts_path(&self) -> PathBuf {
+        self.data_dir.join("alerts.json")
+    }
+
     pub fn sourcemaps_dir(&self) -> PathBuf {
         self.data_dir.join("sourcemaps")
     }

@@ -1,6 +1,7 @@
 //! One file per route. Handlers are thin: they call the layers (auth, decode, validate, store)
 //! and let [`ApiError`] turn failures into answers.
 
+pub mod alerts;
 pub mod behaviour;
 pub mod events;
 pub mod health;

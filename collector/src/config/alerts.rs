@@ -1,0 +1,161 @@
+//! The `[alerts]` section: rules evaluated on a schedule against the live aggregates and the
+//! query API, and where their notifications go ([`crate::alerts`], docs/alerts.md).
+
+use serde::Deserialize;
+
+use super::{invalid, ConfigError};
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// How often every rule is evaluated, in seconds.
+    pub evaluate_every_secs: u64,
+    /// The rules (`[[alerts.rules]]`).
+    pub rules: Vec<AlertRule>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            evaluate_every_secs: 30,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// What a rule watches.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// Errors (of `issue`, or all) in the last `window_minutes` above `threshold`.
+    ErrorCount,
+    /// Page views in the last `window_minutes` below `threshold` (the site may be down).
+    PageViewsBelow,
+    /// An issue first seen within the last `window_minutes`: one notification per new issue.
+    NewIssue,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// Unique among the rules; names its state and history.
+    pub name: String,
+    pub project: u64,
+    pub kind: AlertKind,
+    #[serde(default)]
+    pub threshold: f64,
+    #[serde(default = "default_window")]
+    pub window_minutes: u64,
+    /// Only this issue (fingerprint), for `error_count`.
+    #[serde(default)]
+    pub issue: Option<String>,
+    /// A firing rule notifies again at most once per interval, in seconds.
+    #[serde(default = "default_interval")]
+    pub action_interval_secs: u64,
+    /// Where the notification is POSTed.
+    pub webhook: String,
+    /// `json` (the documented payload) or `slack` (`{"text": ...}`, for Slack-compatible
+    /// incoming webhooks).
+    #[serde(default)]
+    pub format: WebhookFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    #[default]
+    Json,
+    Slack,
+}
+
+fn default_window() -> u64 {
+    5
+}
+
+fn default_interval() -> u64 {
+    3600
+}
+
+impl AlertsConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.evaluate_every_secs == 0 {
+            return Err(invalid("alerts.evaluate_every_secs must be positive"));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for rule in &self.rules {
+            if rule.name.is_empty() || !names.insert(rule.name.as_str()) {
+                return Err(invalid(format!(
+                    "alerts.rules: every rule needs a name of its own ({:?})",
+                    rule.name
+                )));
+            }
+            if !(1..=1440).contains(&rule.window_minutes) {
+                return Err(invalid(format!(
+                    "alerts.rules {:?}: window_minutes must be 1 to 1440",
+                    rule.name
+                )));
+            }
+            if !(rule.webhook.starts_with("http://") || rule.webhook.starts_with("https://")) {
+                return Err(invalid(format!(
+                    "alerts.rules {:?}: webhook must be an http(s) URL",
+                    rule.name
+                )));
+            }
+            if !rule.threshold.is_finite() || rule.threshold < 0.0 {
+                return Err(invalid(format!(
+                    "alerts.rules {:?}: threshold must be a number ≥ 0",
+                    rule.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<AlertsConfig, String> {
+        let config: AlertsConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+
+    const RULE: &str = "[[rules]]\nname = \"e\"\nproject = 1\nkind = \"error_count\"\nthreshold = 5\nwebhook = \"http://h/\"\n";
+
+    #[test]
+    fn rules_parse_with_defaults() {
+        let config = parse(RULE).unwrap();
+        let rule = &config.rules[0];
+        assert_eq!(
+            (rule.kind, rule.window_minutes, rule.action_interval_secs),
+            (AlertKind::ErrorCount, 5, 3600)
+        );
+        assert_eq!(rule.format, WebhookFormat::Json);
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_the_reason() {
+        let cases = [
+            (RULE.replace("error_count", "cpu"), "unknown variant"),
+            (
+                RULE.replace("http://h/", "ftp://h/"),
+                "webhook must be an http(s) URL",
+            ),
+            (
+                format!("{RULE}window_minutes = 0\n"),
+                "window_minutes must be 1 to 1440",
+            ),
+            (
+                RULE.replace("threshold = 5", "threshold = -1"),
+                "threshold must be",
+            ),
+            (format!("{RULE}{RULE}"), "a name of its own"),
+        ];
+        for (text, reason) in cases {
+            let error = parse(&text).unwrap_err();
+            assert!(error.contains(reason), "{reason}: {error}");
+        }
+    }
+}
