@@ -5,6 +5,7 @@ import { disposeCharts } from './charts.js';
 import { filterBar, queryParams, readFilters, SHARED_KEYS, sharedParams, timeRange } from './filters.js';
 import { href, navigate, parseHash, startRouter } from './router.js';
 import { errorBox, h } from './ui.js';
+import * as alerts from './views/alerts.js';
 import * as behaviour from './views/behaviour.js';
 import * as issue from './views/issue.js';
 import * as issues from './views/issues.js';
@@ -16,11 +17,12 @@ const NAV = [
   ['vitals', 'Web vitals'],
   ['issues', 'Issues'],
   ['behaviour', 'Behaviour'],
+  ['alerts', 'Alerts'],
 ];
 
 const pick = (parts) => {
   if (parts[0] === 'issues' && parts[1]) return issue;
-  return { overview, vitals, issues, behaviour }[parts[0] || 'overview'];
+  return { overview, vitals, issues, behaviour, alerts }[parts[0] || 'overview'];
 };
 
 const app = document.getElementById('app');

@@ -9,7 +9,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from './lib/app.mjs';
 import { launchChromium, waitFor } from './lib/browser.mjs';
@@ -27,6 +29,8 @@ let browser;
 let collector;
 let context;
 let dash;
+let hook;
+const notifications = [];
 
 before(async () => {
   assert.ok(existsSync(join(DASHBOARD, 'index.html')), 'build it first: pnpm --filter monitor-dashboard build');
@@ -34,7 +38,17 @@ before(async () => {
   app = await buildApp({ production: true });
   site = await serveDir(app.outDir);
   browser = await launchChromium();
-  collector = await startCollector({ MONITOR_DASHBOARD_DIR: DASHBOARD });
+  // A webhook receiver, and an alert rule that the visits' errors cross.
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => { notifications.push(JSON.parse(body)); res.end(); });
+  });
+  await new Promise((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const config = join(mkdtempSync(join(tmpdir(), 'monitor-e2e-alerts-')), 'collector.toml');
+  writeFileSync(config, `[alerts]\nevaluate_every_secs = 1\n[[alerts.rules]]\nname = "any error"\nproject = 1\n`
+    + `kind = "error_count"\nthreshold = 0\nwindow_minutes = 60\nwebhook = "http://127.0.0.1:${hook.address().port}/"\n`);
+  collector = await startCollector({ MONITOR_DASHBOARD_DIR: DASHBOARD, MONITOR_CONFIG: config });
   execFileSync(collectorBin(), ['sourcemaps', 'upload', '--release', 'e2e-app@1.0.0', '--url-prefix', '~/assets',
     '--server', collector.url, '--token', API_TOKEN, join(app.outDir, 'assets')]);
   for (let i = 0; i < 3; i++) await visitApp();
@@ -50,6 +64,7 @@ after(async () => {
   await browser?.close();
   await site?.close();
   await collector?.stop();
+  hook?.close();
 });
 
 /** One visit of the test app: page view, vitals, errors, custom events; flushed on close. */
@@ -199,4 +214,19 @@ test('web vitals and behaviour equal the API', async () => {
   const pages = await dash.getByTestId('top-page').evaluateAll((rows) => rows.map((r) => r.dataset.page));
   assert.deepEqual(pages, behaviour.pages_by_views.map((e) => e.name));
   await shoot('behaviour');
+});
+
+test('alerts: the rule the errors crossed is firing, and its notification is in the history', async () => {
+  await waitFor(() => notifications.some((n) => n.state === 'firing'), { what: 'the webhook to be called' });
+  await open('/alerts?project=1');
+  const rules = await api('/alerts');
+  const row = dash.locator('[data-testid="alert-rule"][data-name="any error"]');
+  await row.waitFor();
+  assert.equal(JSON.parse(await row.getByTestId('alert-state').getAttribute('data-value')), rules.rules[0].state);
+  assert.equal(rules.rules[0].state, 'firing');
+  const { history } = await api('/alerts/history');
+  assert.equal(await dash.getByTestId('alert-history-row').count(), history.length);
+  assert.equal(JSON.parse(await dash.getByTestId('alert-delivery').first().getAttribute('data-value')), true);
+  assert.equal(notifications.filter((n) => n.state === 'firing').length, 1, 'fired once');
+  await shoot('alerts');
 });
