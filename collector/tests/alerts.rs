@@ -105,7 +105,11 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
              threshold = 2\nwindow_minutes = 1\naction_interval_secs = 3600\n\
              webhook = \"http://{hook}/hook\"\n\
              [[alerts.rules]]\nname = \"new issues\"\nproject = 1\nkind = \"new_issue\"\n\
-             window_minutes = 60\nformat = \"slack\"\nwebhook = \"http://{hook}/slack\"\n"
+             window_minutes = 60\nformat = \"slack\"\nwebhook = \"http://{hook}/slack\"\n\
+             [[alerts.rules]]\nname = \"many users\"\nproject = 1\nkind = \"users_affected\"\n\
+             threshold = 2\nwindow_minutes = 60\nwebhook = \"http://{hook}/hook\"\n\
+             [[alerts.rules]]\nname = \"slow lcp\"\nproject = 1\nkind = \"vital_p75\"\n\
+             vital = \"LCP\"\nthreshold = 2500\nwindow_minutes = 60\nwebhook = \"http://{hook}/hook\"\n"
         ),
     )
     .unwrap();
@@ -140,7 +144,10 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
     }
     let at = now_ms();
     let body = json!({"sdk": {"name": "t", "version": "1"}, "sent_at": at,
-                      "events": [error_event(1, at), error_event(2, at), error_event(3, at)]});
+                      "events": [error_event(1, at), error_event(2, at), error_event(3, at),
+                                 {"event_id": format!("{:032x}", 9), "type": "web_vital", "timestamp": at,
+                                  "name": "LCP", "value": 3200.0, "rating": "poor", "id": "v1-lcp",
+                                  "page": {"url": "https://shop.example/checkout"}}]});
     let (status, answer) = http(
         &addr,
         &format!("POST /api/1/events?key={KEY}"),
@@ -149,18 +156,42 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
     );
     assert_eq!(status, 200, "{answer}");
 
-    let firing = |bodies: &[Value]| bodies.iter().filter(|b| b["state"] == "firing").count();
+    let firing = |bodies: &[Value]| {
+        bodies
+            .iter()
+            .filter(|b| b["state"] == "firing" && b["rule"] == "errors")
+            .count()
+    };
+    let fired = |bodies: &[Value], rule: &str| {
+        bodies
+            .iter()
+            .find(|b| b["state"] == "firing" && b["rule"] == rule)
+            .cloned()
+    };
     wait_until(
-        "the error rule to fire and the new issue to be told",
+        "every rule to fire and the new issue to be told",
         Duration::from_secs(15),
         || {
             let bodies = received.lock().unwrap();
-            firing(&bodies) == 1 && bodies.iter().any(|b| b["text"].is_string())
+            firing(&bodies) == 1
+                && bodies.iter().any(|b| b["text"].is_string())
+                && fired(&bodies, "many users").is_some()
+                && fired(&bodies, "slow lcp").is_some()
         },
     );
     {
         let bodies = received.lock().unwrap();
-        let fired = bodies.iter().find(|b| b["state"] == "firing").unwrap();
+        assert_eq!(
+            fired(&bodies, "many users").unwrap()["value"],
+            3.0,
+            "three users"
+        );
+        assert_eq!(
+            fired(&bodies, "slow lcp").unwrap()["value"],
+            3200.0,
+            "the P75 of one report"
+        );
+        let fired = fired(&bodies, "errors").unwrap();
         assert_eq!(
             (
                 fired["rule"].as_str(),
@@ -187,7 +218,9 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
     std::thread::sleep(Duration::from_millis(2500));
     {
         let bodies = received.lock().unwrap();
-        let resolved = bodies.iter().any(|b| b["state"] == "resolved");
+        let resolved = bodies
+            .iter()
+            .any(|b| b["state"] == "resolved" && b["rule"] == "errors");
         if !resolved {
             assert_eq!(get(&addr, "/api/1/alerts")["rules"][0]["state"], "firing");
         }
@@ -214,6 +247,7 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|h| h["rule"] == "errors" || h["rule"] == "new issues")
         .map(|h| h["event"].as_str().unwrap())
         .collect();
     assert_eq!(
@@ -226,10 +260,16 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
         "{history}"
     );
     let first = history.as_array().unwrap().last().unwrap();
+    assert_eq!(first["rule"], "errors", "the first notification: {history}");
     assert_eq!(
         (first["delivered"].as_bool(), first["attempts"].as_u64()),
         (Some(true), Some(2)),
         "the refused first delivery was retried: {first}"
     );
-    assert_eq!(get(&addr, "/api/1/alerts")["rules"][0]["state"], "ok");
+    let rules = get(&addr, "/api/1/alerts")["rules"].clone();
+    assert_eq!(rules[0]["state"], "ok");
+    assert_eq!(
+        rules[2]["state"], "firing",
+        "still three users within the hour: {rules}"
+    );
 }

@@ -1,8 +1,10 @@
-//! What a rule measures: errors and page views over its window from the live aggregates
-//! (the per-minute windows), an issue's events and new issues from the query API.
+//! What a rule measures: errors, page views and all events over its window from the live
+//! aggregates (the per-minute windows); an issue's events and users, new and regressed
+//! issues, and a vital's P75 from the query API.
 
 use crate::config::{AlertKind, AlertRule};
 use crate::query::issues::{issues, Issue, IssueQuery, Sort};
+use crate::query::vitals::vitals;
 use crate::query::{Filters, Range, Scope};
 use crate::realtime::keys::Stat;
 use crate::realtime::read;
@@ -33,6 +35,39 @@ pub async fn measure(app: &AppState, rule: &AlertRule, now: i64) -> Result<Readi
                 .find(|i| &i.fingerprint == fingerprint)
                 .map_or(0.0, |i| i.count as f64);
             Ok(reading(value, value > rule.threshold))
+        }
+        (AlertKind::EventsBelow, _) => {
+            let value = live_sum(app, rule, now, "total").await?;
+            Ok(reading(value, value < rule.threshold))
+        }
+        (AlertKind::UsersAffected, issue) => {
+            let found = recent_issues(app, rule.project, now - window_ms, now).await?;
+            let value = found
+                .iter()
+                .filter(|i| issue.as_ref().is_none_or(|f| &i.fingerprint == f))
+                .map(|i| i.users as f64)
+                .fold(0.0, f64::max);
+            Ok(reading(value, value > rule.threshold))
+        }
+        (AlertKind::VitalP75, _) => {
+            let value = vital_p75(app, rule, now - window_ms, now).await?;
+            Ok(reading(
+                value.unwrap_or(0.0),
+                value.is_some_and(|p75| p75 > rule.threshold),
+            ))
+        }
+        (AlertKind::Regression, _) => {
+            let found = recent_issues(app, rule.project, now - window_ms, now).await?;
+            let regressed: Vec<(String, String)> = found
+                .into_iter()
+                .filter(|i| i.regression)
+                .map(|i| (i.fingerprint, i.title))
+                .collect();
+            Ok(Reading {
+                value: regressed.len() as f64,
+                breached: !regressed.is_empty(),
+                new_issues: regressed,
+            })
         }
         (AlertKind::NewIssue, _) => {
             let since = now - window_ms;
@@ -104,4 +139,38 @@ async fn recent_issues(
         .map_err(|e| e.to_string())?
         .map(|list| list.issues)
         .map_err(|e| e.to_string())
+}
+
+/// The P75 of the rule's vital over `[from, to]`, on its page if it names one; `None`
+/// without reports.
+async fn vital_p75(
+    app: &AppState,
+    rule: &AlertRule,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Option<f64>, String> {
+    let scope = Scope {
+        project_id: rule.project,
+        range: Range {
+            from_ms,
+            to_ms: to_ms + 1,
+        },
+        filters: Filters {
+            page: rule.page.clone(),
+            ..Filters::default()
+        },
+    };
+    let name = rule.vital.clone().unwrap_or_default();
+    let store = app.reader.clone();
+    let interval_ms = (to_ms + 1 - from_ms).max(60_000);
+    let answer =
+        tokio::task::spawn_blocking(move || vitals(store.as_ref(), &scope, interval_ms, 1))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    Ok(answer
+        .metrics
+        .into_iter()
+        .find(|m| m.name == name && m.count > 0)
+        .map(|m| m.p75))
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::state::Transition;
 use super::Reading;
-use crate::config::{AlertRule, WebhookFormat};
+use crate::config::{AlertKind, AlertRule, WebhookFormat};
 use crate::AppState;
 
 const ATTEMPTS: u32 = 3;
@@ -39,7 +39,7 @@ pub fn payload(rule: &AlertRule, transition: &Transition, reading: &Reading, now
         "rule": rule.name,
         "kind": rule.kind,
         "project_id": rule.project,
-        "state": transition.event(),
+        "state": transition.event(rule.kind),
         "value": reading.value,
         "threshold": rule.threshold,
         "window_minutes": rule.window_minutes,
@@ -53,8 +53,13 @@ fn slack_text(rule: &AlertRule, transition: &Transition, reading: &Reading) -> S
     match transition {
         Transition::NewIssues(issues) => {
             let titles: Vec<&str> = issues.iter().map(|(_, title)| title.as_str()).collect();
+            let what = if rule.kind == AlertKind::Regression {
+                "Regression"
+            } else {
+                "New issue"
+            };
             format!(
-                "New issue in project {} ({}): {}",
+                "{what} in project {} ({}): {}",
                 rule.project,
                 rule.name,
                 titles.join("; ")

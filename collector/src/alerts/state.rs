@@ -42,7 +42,7 @@ pub struct HistoryEntry {
     pub rule: String,
     pub project_id: u64,
     pub kind: AlertKind,
-    /// `firing`, `resolved` or `new_issue`.
+    /// `firing`, `resolved`, `new_issue` or `regression`.
     pub event: String,
     pub value: f64,
     pub threshold: f64,
@@ -65,15 +65,18 @@ pub enum Transition {
     /// Still firing, and the action interval has passed since the last notification.
     StillFiring,
     Resolved,
-    /// Issues a `new_issue` rule has not notified yet.
+    /// Issues a `new_issue` or `regression` rule has not notified yet.
     NewIssues(Vec<(String, String)>),
 }
 
 impl Transition {
-    pub fn event(&self) -> &'static str {
+    /// What the notification says happened: `firing`, `resolved`, `new_issue` or
+    /// `regression`.
+    pub fn event(&self, kind: AlertKind) -> &'static str {
         match self {
             Transition::Firing | Transition::StillFiring => "firing",
             Transition::Resolved => "resolved",
+            Transition::NewIssues(_) if kind == AlertKind::Regression => "regression",
             Transition::NewIssues(_) => "new_issue",
         }
     }
@@ -107,7 +110,7 @@ impl AlertStore {
         let state = self.data.rules.entry(rule.name.clone()).or_default();
         state.last_value = reading.value;
         state.last_evaluated_at = now;
-        if rule.kind == AlertKind::NewIssue {
+        if matches!(rule.kind, AlertKind::NewIssue | AlertKind::Regression) {
             let new: Vec<(String, String)> = reading
                 .new_issues
                 .iter()
@@ -161,7 +164,7 @@ impl AlertStore {
             rule: rule.name.clone(),
             project_id: rule.project,
             kind: rule.kind,
-            event: transition.event().to_owned(),
+            event: transition.event(rule.kind).to_owned(),
             value: reading.value,
             threshold: rule.threshold,
             delivered: delivery.delivered,
@@ -199,6 +202,8 @@ mod tests {
             threshold: 2.0,
             window_minutes: 5,
             issue: None,
+            vital: None,
+            page: None,
             action_interval_secs: 60,
             webhook: "http://127.0.0.1:1/".into(),
             format: WebhookFormat::Json,

@@ -33,6 +33,18 @@ pub enum AlertKind {
     PageViewsBelow,
     /// An issue first seen within the last `window_minutes`: one notification per new issue.
     NewIssue,
+    /// A resolved issue seen again in a newer release within the window: one notification
+    /// per regressed issue.
+    Regression,
+    /// Distinct users of `issue` (or of the most affected issue) in the window above
+    /// `threshold`.
+    UsersAffected,
+    /// The P75 of web vital `vital` (on `page`, or all pages) over the window above
+    /// `threshold` (ms; unitless for CLS).
+    VitalP75,
+    /// Events of any type in the window below `threshold`: ingest stalled, or the SDK gone
+    /// from the site.
+    EventsBelow,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -46,9 +58,15 @@ pub struct AlertRule {
     pub threshold: f64,
     #[serde(default = "default_window")]
     pub window_minutes: u64,
-    /// Only this issue (fingerprint), for `error_count`.
+    /// Only this issue (fingerprint), for `error_count` and `users_affected`.
     #[serde(default)]
     pub issue: Option<String>,
+    /// The web vital of a `vital_p75` rule (`LCP`, `INP`, `CLS`, `FCP`, `TTFB`, ...).
+    #[serde(default)]
+    pub vital: Option<String>,
+    /// Only this page path, for `vital_p75`.
+    #[serde(default)]
+    pub page: Option<String>,
     /// A firing rule notifies again at most once per interval, in seconds.
     #[serde(default = "default_interval")]
     pub action_interval_secs: u64,
@@ -98,6 +116,12 @@ impl AlertsConfig {
             if !(rule.webhook.starts_with("http://") || rule.webhook.starts_with("https://")) {
                 return Err(invalid(format!(
                     "alerts.rules {:?}: webhook must be an http(s) URL",
+                    rule.name
+                )));
+            }
+            if rule.kind == AlertKind::VitalP75 && rule.vital.as_deref().is_none_or(str::is_empty) {
+                return Err(invalid(format!(
+                    "alerts.rules {:?}: a vital_p75 rule names its vital (vital = \"LCP\")",
                     rule.name
                 )));
             }
