@@ -148,7 +148,10 @@ test('image LCP: the slow image is the LCP; FP, navigation and resource timing',
     assert.equal(lcp.attribution.target, 'html>body>main.page>figure.hero>img.hero-img.wide');
     assert.equal(lcp.attribution.url, `${site.url}/hero.png`);
     assert.ok(lcp.attribution.resourceLoadDuration >= IMAGE_DELAY_MS - 5, `the image took its ${IMAGE_DELAY_MS} ms`);
-    assert.ok(lcp.value > fcp.value + IMAGE_DELAY_MS - 5, 'the text painted first');
+    // The image's request may start before the first paint (the preload scanner finds it),
+    // so only the order is the page's doing; a slow first paint on a loaded machine brings
+    // the two closer than the image's delay.
+    assert.ok(lcp.value > fcp.value, 'the text painted first');
 
     await assertSdkRunning(page);
     const events = await ourEvents(collector, wv, (e) => byType('navigation_timing')(e) && byType('resource_timing')(e));
