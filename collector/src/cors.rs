@@ -71,7 +71,7 @@ pub async fn preflight(
         [
             (
                 header::ACCESS_CONTROL_ALLOW_METHODS,
-                "GET, POST, PATCH, DELETE, OPTIONS",
+                "GET, POST, PUT, PATCH, DELETE, OPTIONS",
             ),
             (
                 header::ACCESS_CONTROL_ALLOW_HEADERS,

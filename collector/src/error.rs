@@ -33,6 +33,11 @@ pub enum ApiError {
     /// A well-formed request for something that does not exist (an event, an issue).
     NoSuch(String),
     MethodNotAllowed,
+    /// A change that contradicts what exists (a rule name taken, a rule only the
+    /// configuration file may change).
+    Conflict(String),
+    /// A change that could not be saved; nothing of it was applied.
+    NotSaved(String),
     /// A source map upload refused, or the store of maps failing.
     SourceMaps(SourceMapError),
 }
@@ -49,6 +54,7 @@ impl fmt::Display for ApiError {
             ApiError::NotFound => write!(f, "not found"),
             ApiError::NoSuch(message) => f.write_str(message),
             ApiError::MethodNotAllowed => write!(f, "method not allowed"),
+            ApiError::Conflict(message) | ApiError::NotSaved(message) => f.write_str(message),
             ApiError::SourceMaps(e) => e.fmt(f),
         }
     }
@@ -85,6 +91,8 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::NoSuch(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::SourceMaps(e) => match e {
                 SourceMapError::BadRelease(_)
                 | SourceMapError::BadUrl(_)
@@ -103,6 +111,8 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %e, "store failed");
         } else if let ApiError::SourceMaps(SourceMapError::Io(e)) = &self {
             tracing::error!(error = %e, "source map store failed");
+        } else if let ApiError::NotSaved(e) = &self {
+            tracing::error!(error = %e, "change not saved");
         } else if let ApiError::Read(e) = &self {
             tracing::warn!(error = %e, "query failed");
         } else {

@@ -81,7 +81,7 @@ pub mod validate;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{middleware, Router};
 use tower_http::trace::TraceLayer;
 
@@ -229,6 +229,14 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/{project_id}/alerts",
             query_route(get(alert_routes::rules)),
+        )
+        .route(
+            "/api/{project_id}/alerts/rules",
+            query_route(post(alert_routes::create)),
+        )
+        .route(
+            "/api/{project_id}/alerts/rules/{name}",
+            query_route(put(alert_routes::replace).delete(alert_routes::delete)),
         )
         .route(
             "/api/{project_id}/alerts/history",

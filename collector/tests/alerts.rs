@@ -5,6 +5,7 @@
 //! again after a restart, and resolves when the errors leave its window; a new-issue rule
 //! notifies once, as a Slack-compatible payload; the history keeps every delivery.
 
+mod pipeline;
 mod services;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -69,18 +70,29 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-fn get(addr: &str, path: &str) -> Value {
+/// One request with the API token; returns the status and the body (JSON, or null).
+fn call(addr: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     use std::net::TcpStream;
+    let body = body.map(Value::to_string).unwrap_or_default();
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
-    assert!(answer.split(" ").nth(1) == Some("200"), "{answer}");
-    serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap()
+    let status = answer[9..12].parse().unwrap();
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn get(addr: &str, path: &str) -> Value {
+    let (status, body) = call(addr, "GET", path, None);
+    assert_eq!(status, 200, "{path}: {body}");
+    body
 }
 
 fn error_event(n: u32, at: i64) -> Value {
@@ -272,4 +284,304 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
         rules[2]["state"], "firing",
         "still three users within the hour: {rules}"
     );
+}
+
+fn collector_env(data: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("MONITOR_LISTEN", "127.0.0.1:0".to_owned()),
+        ("MONITOR_DATA_DIR", data.display().to_string()),
+        ("MONITOR_PROJECTS", format!("1:{KEY},2:other-key")),
+        ("MONITOR_API_TOKEN", TOKEN.to_owned()),
+    ]
+}
+
+#[test]
+fn rules_created_through_the_api_fire_change_outlive_a_restart_and_go() {
+    let (hook, received) = receiver(0);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("collector.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[alerts]\nevaluate_every_secs = 1\n\
+             [[alerts.rules]]\nname = \"from the file\"\nproject = 1\nkind = \"new_issue\"\n\
+             webhook = \"http://{hook}/file\"\n"
+        ),
+    )
+    .unwrap();
+    let env = collector_env(&dir.path().join("data"));
+    let path = config.display().to_string();
+    let start = || {
+        let (running, line) = Running::start(&["--config", &path], &env);
+        (running, listening_addr(&line))
+    };
+    let (server, addr) = start();
+    let rule = json!({"name": "checkout errors", "kind": "error_count", "threshold": 1,
+                      "window_minutes": 5, "webhook": format!("http://{hook}/api")});
+
+    // Refused, each with its reason, and nothing of them kept.
+    let refusals = [
+        (
+            json!({"name": "x", "kind": "cpu", "webhook": "http://h/"}),
+            400,
+            "unknown variant",
+        ),
+        (
+            json!({"name": "x", "kind": "error_count", "webhook": "ftp://h/"}),
+            400,
+            "http(s) URL",
+        ),
+        (
+            json!({"name": "x", "kind": "error_count", "webhook": "http://h/", "window_minutes": 0}),
+            400,
+            "window_minutes",
+        ),
+        (
+            json!({"name": "x", "kind": "vital_p75", "webhook": "http://h/"}),
+            400,
+            "names its vital",
+        ),
+        (
+            json!({"name": "x", "kind": "consumer_lag", "webhook": "http://h/"}),
+            400,
+            "Kafka mode",
+        ),
+        (
+            json!({"name": "x", "kind": "error_count", "webhook": "http://h/", "project": 2}),
+            400,
+            "not the project of the URL",
+        ),
+        (
+            json!({"name": "x", "kind": "error_count", "webhook": "http://h/", "colour": "red"}),
+            400,
+            "unknown field",
+        ),
+        (
+            json!({"name": "from the file", "kind": "error_count", "webhook": "http://h/"}),
+            409,
+            "exists already",
+        ),
+        (json!(["not", "a", "rule"]), 400, "JSON object"),
+    ];
+    for (body, status, reason) in refusals {
+        let (got, answer) = call(&addr, "POST", "/api/1/alerts/rules", Some(&body));
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(reason),
+            "{reason}: {answer}"
+        );
+    }
+    let (status, answer) = call(&addr, "POST", "/api/1/alerts/rules", Some(&rule));
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(
+        (answer["source"].as_str(), answer["project"].as_u64()),
+        (Some("api"), Some(1))
+    );
+    assert_eq!(answer["action_interval_secs"], 3600, "defaults filled in");
+    assert_eq!(
+        call(&addr, "POST", "/api/1/alerts/rules", Some(&rule)).0,
+        409
+    );
+    let (status, answer) = call(
+        &addr,
+        "PUT",
+        "/api/1/alerts/rules/from%20the%20file",
+        Some(&rule),
+    );
+    assert_eq!(
+        status, 409,
+        "the file's rules are changed in the file: {answer}"
+    );
+    assert_eq!(
+        call(
+            &addr,
+            "DELETE",
+            "/api/2/alerts/rules/checkout%20errors",
+            None
+        )
+        .0,
+        404,
+        "another project's"
+    );
+    let listed = get(&addr, "/api/1/alerts")["rules"].clone();
+    let sources: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        sources,
+        [("from the file", "config"), ("checkout errors", "api")]
+    );
+    assert!(get(&addr, "/api/2/alerts")["rules"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // It fires like a rule of the file.
+    let at = now_ms();
+    let body = json!({"sdk": {"name": "t", "version": "1"}, "sent_at": at,
+                      "events": [error_event(1, at), error_event(2, at)]});
+    let (status, answer) = http(
+        &addr,
+        &format!("POST /api/1/events?key={KEY}"),
+        "text/plain",
+        &body.to_string(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let told = |rule: &str, state: &str| {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| b["rule"] == rule && b["state"] == state)
+            .count()
+    };
+    wait_until("the API's rule to fire", Duration::from_secs(15), || {
+        told("checkout errors", "firing") == 1
+    });
+
+    // Raised above the errors, through PUT: it resolves instead of firing again.
+    let raised = json!({"kind": "error_count", "threshold": 10, "window_minutes": 5,
+                        "webhook": format!("http://{hook}/api")});
+    let (status, answer) = call(
+        &addr,
+        "PUT",
+        "/api/1/alerts/rules/checkout%20errors",
+        Some(&raised),
+    );
+    assert_eq!(
+        (status, answer["threshold"].as_f64()),
+        (200, Some(10.0)),
+        "{answer}"
+    );
+    wait_until(
+        "the raised rule to resolve",
+        Duration::from_secs(15),
+        || told("checkout errors", "resolved") == 1,
+    );
+
+    drop(server);
+    let (_server, addr) = start();
+    let listed = get(&addr, "/api/1/alerts")["rules"].clone();
+    let kept = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "checkout errors");
+    let kept = kept.expect("the API's rule outlived the restart");
+    assert_eq!(
+        (kept["threshold"].as_f64(), kept["state"].as_str()),
+        (Some(10.0), Some("ok"))
+    );
+
+    assert_eq!(
+        call(
+            &addr,
+            "DELETE",
+            "/api/1/alerts/rules/checkout%20errors",
+            None
+        )
+        .0,
+        204
+    );
+    assert_eq!(
+        call(
+            &addr,
+            "DELETE",
+            "/api/1/alerts/rules/checkout%20errors",
+            None
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        call(
+            &addr,
+            "DELETE",
+            "/api/1/alerts/rules/from%20the%20file",
+            None
+        )
+        .0,
+        409
+    );
+    assert_eq!(
+        get(&addr, "/api/1/alerts")["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let history = get(&addr, "/api/1/alerts/history")["history"].clone();
+    let events: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"] == "checkout errors")
+        .map(|h| h["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["resolved", "firing"],
+        "the history outlives the rule"
+    );
+    let (status, _) = http(
+        &addr,
+        "POST /api/1/alerts/rules",
+        "application/json",
+        &rule.to_string(),
+    );
+    assert_eq!(status, 401, "no token, no rule");
+}
+
+#[test]
+fn consumer_lag_fires_while_nothing_consumes_and_resolves_once_the_consumer_catches_up() {
+    let Some((_turn, broker)) = pipeline::scenario() else {
+        return;
+    };
+    let (hook, received) = receiver(0);
+    let mut setup = pipeline::Setup::new(&broker.addr(), "", "");
+    setup.env.push(("MONITOR_API_TOKEN", TOKEN.to_owned()));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&setup.config)
+        .unwrap();
+    writeln!(file, "[alerts]\nevaluate_every_secs = 1").unwrap();
+    let (_server, addr) = setup.serve();
+    let rule = json!({"name": "lagging", "kind": "consumer_lag", "threshold": 0,
+                      "webhook": format!("http://{hook}/lag")});
+    let (status, answer) = call(&addr, "POST", "/api/1/alerts/rules", Some(&rule));
+    assert_eq!(
+        status, 201,
+        "Kafka mode takes a consumer_lag rule: {answer}"
+    );
+
+    let (status, answer) = pipeline::post(&addr, &pipeline::batch_body(0, 20)).unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let told = |state: &str| {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|b| b["rule"] == "lagging" && b["state"] == state)
+            .cloned()
+    };
+    wait_until("the lag to fire the rule", Duration::from_secs(30), || {
+        told("firing").is_some()
+    });
+    let fired = told("firing").unwrap();
+    assert!(
+        fired["value"].as_f64().unwrap() >= 1.0,
+        "messages wait: {fired}"
+    );
+
+    let _consumer = setup.consume();
+    wait_until(
+        "the consumer to catch up and the rule to resolve",
+        Duration::from_secs(90),
+        || told("resolved").is_some(),
+    );
+    assert_eq!(setup.count_final(), 20, "everything reached ClickHouse");
+    assert_eq!(told("resolved").unwrap()["value"], 0.0);
 }

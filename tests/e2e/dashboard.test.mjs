@@ -230,3 +230,38 @@ test('alerts: the rule the errors crossed is firing, and its notification is in 
   assert.equal(notifications.filter((n) => n.state === 'firing').length, 1, 'fired once');
   await shoot('alerts');
 });
+
+test('alerts: a rule made in the form is saved, checked by the collector, fires, and can be deleted', async () => {
+  await open('/alerts?project=1');
+  const form = dash.getByTestId('rule-form');
+  await form.getByTestId('rule-name').fill('errors from the form');
+  await form.getByTestId('rule-kind').selectOption('vital_p75');
+  assert.ok(await form.getByTestId('rule-vital').isVisible(), 'a vital rule asks which vital');
+  await form.getByTestId('rule-kind').selectOption('error_count');
+  assert.ok(!(await form.getByTestId('rule-vital').isVisible()));
+  await form.getByTestId('rule-threshold').fill('0');
+  await form.getByTestId('rule-window_minutes').fill('60');
+  // A URL the browser takes but the collector refuses: its reason is shown, nothing saved.
+  await form.getByTestId('rule-webhook').fill('ftp://hooks.example/');
+  await form.getByTestId('rule-submit').click();
+  await dash.getByTestId('rule-status').getByText('webhook must be an http(s) URL').waitFor();
+  assert.equal((await api('/alerts')).rules.length, 1);
+
+  await form.getByTestId('rule-webhook').fill(`http://127.0.0.1:${hook.address().port}/form`);
+  await form.getByTestId('rule-submit').click();
+  const row = dash.locator('[data-testid="alert-rule"][data-name="errors from the form"]');
+  await row.waitFor();
+  const saved = (await api('/alerts')).rules.find((r) => r.name === 'errors from the form');
+  assert.deepEqual([saved.kind, saved.threshold, saved.window_minutes, saved.source], ['error_count', 0, 60, 'api']);
+  await waitFor(() => notifications.some((n) => n.rule === 'errors from the form' && n.state === 'firing'), {
+    what: 'the new rule to fire on the errors already in',
+  });
+  await open('/alerts?project=1');
+  await shoot('alerts-created');
+
+  await row.getByTestId('alert-delete').click();
+  await row.waitFor({ state: 'detached' });
+  assert.deepEqual((await api('/alerts')).rules.map((r) => r.name), ['any error']);
+  const fileRule = dash.locator('[data-testid="alert-rule"][data-name="any error"]');
+  assert.equal(await fileRule.getByTestId('alert-delete').count(), 0, 'a file rule is changed in the file');
+});

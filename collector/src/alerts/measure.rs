@@ -1,8 +1,14 @@
 //! What a rule measures: errors, page views and all events over its window from the live
 //! aggregates (the per-minute windows); an issue's events and users, new and regressed
-//! issues, and a vital's P75 from the query API.
+//! issues, and a vital's P75 from the query API; the consumer group's lag from the brokers.
 
-use crate::config::{AlertKind, AlertRule};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rdkafka::consumer::BaseConsumer;
+
+use crate::config::{AlertKind, AlertRule, Config};
+use crate::consume::progress::{read_partitions, PartitionReading};
 use crate::query::issues::{issues, Issue, IssueQuery, Sort};
 use crate::query::vitals::vitals;
 use crate::query::{Filters, Range, Scope};
@@ -39,6 +45,10 @@ pub async fn measure(app: &AppState, rule: &AlertRule, now: i64) -> Result<Readi
         (AlertKind::EventsBelow, _) => {
             let value = live_sum(app, rule, now, "total").await?;
             Ok(reading(value, value < rule.threshold))
+        }
+        (AlertKind::ConsumerLag, _) => {
+            let value = app.alerts.lag.total(&app.config).await?;
+            Ok(reading(value as f64, value as f64 > rule.threshold))
         }
         (AlertKind::UsersAffected, issue) => {
             let found = recent_issues(app, rule.project, now - window_ms, now).await?;
@@ -173,4 +183,38 @@ async fn vital_p75(
         .into_iter()
         .find(|m| m.name == name && m.count > 0)
         .map(|m| m.p75))
+}
+
+/// Reads the consumer group's lag the way the consumer's own progress check does, with a
+/// client that shares the group id but never joins, made on first use and kept.
+#[derive(Default)]
+pub struct LagReader {
+    client: OnceLock<Arc<BaseConsumer>>,
+}
+
+impl LagReader {
+    /// Messages in the topic past the group's committed offsets, over all partitions.
+    pub async fn total(&self, config: &Config) -> Result<i64, String> {
+        if config.kafka.brokers.is_empty() {
+            return Err("consumer_lag needs Kafka mode".to_owned());
+        }
+        let client = match self.client.get() {
+            Some(client) => client.clone(),
+            None => {
+                let created: BaseConsumer = crate::kafka::client_config(&config.kafka)
+                    .set("group.id", &config.kafka.consumer_group)
+                    .set("enable.auto.commit", "false")
+                    .create()
+                    .map_err(|e| e.to_string())?;
+                self.client.get_or_init(|| Arc::new(created)).clone()
+            }
+        };
+        let topic = config.kafka.topic.clone();
+        let partitions = tokio::task::spawn_blocking(move || {
+            read_partitions(&client, &topic, Duration::from_secs(5))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        Ok(partitions.iter().map(PartitionReading::lag).sum())
+    }
 }

@@ -11,6 +11,7 @@
 
 pub mod measure;
 pub mod notify;
+pub mod rules;
 pub mod state;
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ use tokio::sync::Mutex;
 
 use crate::config::{AlertRule, Config};
 use crate::AppState;
+use rules::{RuleBook, RuleError, Source};
 use state::AlertStore;
 
 /// What one evaluation found for a rule.
@@ -33,22 +35,64 @@ pub struct Reading {
 
 /// The alerting part of the server: the rules, their persisted states, the evaluation loop.
 pub struct Alerts {
-    rules: Vec<AlertRule>,
+    rules: Mutex<RuleBook>,
     store: Mutex<AlertStore>,
     every: Duration,
+    /// Where `consumer_lag` rules read the lag.
+    pub lag: measure::LagReader,
 }
 
 impl Alerts {
     pub fn for_config(config: &Config) -> Alerts {
         Alerts {
-            rules: config.alerts.rules.clone(),
+            rules: Mutex::new(RuleBook::open(
+                config.alert_rules_path(),
+                config.alerts.rules.clone(),
+                !config.kafka.brokers.is_empty(),
+            )),
             store: Mutex::new(AlertStore::open(config.alerts_path())),
             every: Duration::from_secs(config.alerts.evaluate_every_secs),
+            lag: measure::LagReader::default(),
         }
     }
 
-    pub fn rules(&self) -> &[AlertRule] {
-        &self.rules
+    /// Every rule, the configuration file's first, with where it comes from.
+    pub async fn rules(&self) -> Vec<(AlertRule, Source)> {
+        self.rules.lock().await.all()
+    }
+
+    pub async fn rule(&self, name: &str) -> Option<(AlertRule, Source)> {
+        let book = self.rules.lock().await;
+        book.get(name).map(|(rule, source)| (rule.clone(), source))
+    }
+
+    pub async fn create(&self, rule: AlertRule) -> Result<(), RuleError> {
+        let name = rule.name.clone();
+        self.rules.lock().await.create(rule)?;
+        // A state left by an earlier rule of this name is not this rule's.
+        self.store.lock().await.forget(&name);
+        Ok(())
+    }
+
+    /// Replaces an API rule. Its state carries over while it measures the same thing (same
+    /// name, project and kind): a firing rule whose threshold is raised resolves, rather
+    /// than fire again.
+    pub async fn replace(&self, name: &str, rule: AlertRule) -> Result<(), RuleError> {
+        let new = rule.clone();
+        let old = self.rules.lock().await.replace(name, rule)?;
+        let same = old.name == new.name && old.project == new.project && old.kind == new.kind;
+        if !same {
+            let mut store = self.store.lock().await;
+            store.forget(&old.name);
+            store.forget(&new.name);
+        }
+        Ok(())
+    }
+
+    pub async fn remove(&self, name: &str) -> Result<AlertRule, RuleError> {
+        let old = self.rules.lock().await.remove(name)?;
+        self.store.lock().await.forget(name);
+        Ok(old)
     }
 
     /// The persisted states and history, for the API.
@@ -59,7 +103,8 @@ impl Alerts {
     /// Evaluates every rule once, notifying what changed.
     pub async fn evaluate(&self, app: &AppState) {
         let now = crate::store::now_ms();
-        for rule in &self.rules {
+        for (rule, _) in self.rules().await {
+            let rule = &rule;
             let reading = match measure::measure(app, rule, now).await {
                 Ok(reading) => reading,
                 Err(e) => {
@@ -72,6 +117,14 @@ impl Alerts {
                 continue;
             };
             let delivered = notify::deliver(rule, &transition, &reading, app).await;
+            // The rule may have been deleted or replaced while it was measured.
+            if self
+                .rule(&rule.name)
+                .await
+                .is_none_or(|(current, _)| &current != rule)
+            {
+                continue;
+            }
             self.store
                 .lock()
                 .await
@@ -80,12 +133,10 @@ impl Alerts {
     }
 }
 
-/// Runs the evaluation loop for the server's lifetime (nothing to do without rules).
+/// Runs the evaluation loop for the server's lifetime. It runs without rules too: the API
+/// may create some.
 pub fn spawn(app: AppState) {
     let alerts = app.alerts.clone();
-    if alerts.rules.is_empty() {
-        return;
-    }
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(alerts.every);
         loop {

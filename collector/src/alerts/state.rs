@@ -3,7 +3,7 @@
 //! neither fires a firing rule again nor forgets a notified issue.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -177,16 +177,28 @@ impl AlertStore {
         self.save();
     }
 
+    /// Drops a rule's state (it was deleted, or replaced by one that measures otherwise),
+    /// so that a later rule of the same name starts afresh. Its history stays.
+    pub fn forget(&mut self, name: &str) {
+        if self.data.rules.remove(name).is_some() {
+            self.save();
+        }
+    }
+
     fn save(&self) {
-        let temporary = self.path.with_extension("json.tmp");
-        let written = serde_json::to_vec_pretty(&self.data)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| std::fs::write(&temporary, bytes))
-            .and_then(|()| std::fs::rename(&temporary, &self.path));
-        if let Err(e) = written {
+        if let Err(e) = write_json_atomically(&self.path, &self.data) {
             tracing::error!(path = %self.path.display(), error = %e, "alert states not saved");
         }
     }
+}
+
+/// Writes `value` as JSON to a temporary file beside `path`, then renames it over `path`, so
+/// that a crash leaves the old file or the new one, never half of one.
+pub fn write_json_atomically(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
+    let temporary = path.with_extension("json.tmp");
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
 }
 
 #[cfg(test)]

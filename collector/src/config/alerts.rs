@@ -45,9 +45,12 @@ pub enum AlertKind {
     /// Events of any type in the window below `threshold`: ingest stalled, or the SDK gone
     /// from the site.
     EventsBelow,
+    /// Messages the consumer group has yet to move from Kafka into ClickHouse above
+    /// `threshold` (Kafka mode only): the platform falling behind.
+    ConsumerLag,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertRule {
     /// Unique among the rules; names its state and history.
@@ -78,7 +81,7 @@ pub struct AlertRule {
     pub format: WebhookFormat,
 }
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookFormat {
     #[default]
@@ -101,36 +104,42 @@ impl AlertsConfig {
         }
         let mut names = std::collections::BTreeSet::new();
         for rule in &self.rules {
-            if rule.name.is_empty() || !names.insert(rule.name.as_str()) {
+            if !names.insert(rule.name.as_str()) {
                 return Err(invalid(format!(
                     "alerts.rules: every rule needs a name of its own ({:?})",
                     rule.name
                 )));
             }
-            if !(1..=1440).contains(&rule.window_minutes) {
-                return Err(invalid(format!(
-                    "alerts.rules {:?}: window_minutes must be 1 to 1440",
-                    rule.name
-                )));
-            }
-            if !(rule.webhook.starts_with("http://") || rule.webhook.starts_with("https://")) {
-                return Err(invalid(format!(
-                    "alerts.rules {:?}: webhook must be an http(s) URL",
-                    rule.name
-                )));
-            }
-            if rule.kind == AlertKind::VitalP75 && rule.vital.as_deref().is_none_or(str::is_empty) {
-                return Err(invalid(format!(
-                    "alerts.rules {:?}: a vital_p75 rule names its vital (vital = \"LCP\")",
-                    rule.name
-                )));
-            }
-            if !rule.threshold.is_finite() || rule.threshold < 0.0 {
-                return Err(invalid(format!(
-                    "alerts.rules {:?}: threshold must be a number ≥ 0",
-                    rule.name
-                )));
-            }
+            rule.validate()
+                .map_err(|reason| invalid(format!("alerts.rules: {reason}")))?;
+        }
+        Ok(())
+    }
+}
+
+impl AlertRule {
+    /// What is wrong with the rule on its own, if anything (a file's rules and those
+    /// created through the API are held to the same checks).
+    pub fn validate(&self) -> Result<(), String> {
+        let name = &self.name;
+        if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(format!(
+                "every rule needs a name of 1 to 100 printable characters ({name:?})"
+            ));
+        }
+        if !(1..=1440).contains(&self.window_minutes) {
+            return Err(format!("{name:?}: window_minutes must be 1 to 1440"));
+        }
+        if !(self.webhook.starts_with("http://") || self.webhook.starts_with("https://")) {
+            return Err(format!("{name:?}: webhook must be an http(s) URL"));
+        }
+        if self.kind == AlertKind::VitalP75 && self.vital.as_deref().is_none_or(str::is_empty) {
+            return Err(format!(
+                "{name:?}: a vital_p75 rule names its vital (vital = \"LCP\")"
+            ));
+        }
+        if !self.threshold.is_finite() || self.threshold < 0.0 {
+            return Err(format!("{name:?}: threshold must be a number ≥ 0"));
         }
         Ok(())
     }

@@ -239,6 +239,17 @@ impl Config {
         self.realtime.validate()?;
         self.redis.validate()?;
         self.alerts.validate()?;
+        let lag_rule = self
+            .alerts
+            .rules
+            .iter()
+            .find(|r| r.kind == AlertKind::ConsumerLag);
+        if let (Some(rule), true) = (lag_rule, self.kafka.brokers.is_empty()) {
+            return Err(invalid(format!(
+                "alerts.rules {:?}: a consumer_lag rule needs Kafka mode (kafka.brokers)",
+                rule.name
+            )));
+        }
         if self.projects.is_empty() {
             return Err(invalid("projects: at least one project is needed"));
         }
@@ -299,6 +310,11 @@ impl Config {
     /// Where uploaded source maps are kept, a folder per project and release.
     pub fn alerts_path(&self) -> PathBuf {
         self.data_dir.join("alerts.json")
+    }
+
+    /// The alert rules created through the API.
+    pub fn alert_rules_path(&self) -> PathBuf {
+        self.data_dir.join("alert_rules.json")
     }
 
     pub fn sourcemaps_dir(&self) -> PathBuf {
