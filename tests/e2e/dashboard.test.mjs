@@ -6,6 +6,10 @@
 // resolve / ignore must change the issue; the issue page must show the symbolicated frame.
 // Screenshots of every view, at 1280 px and at a phone's width, go to
 // target/e2e-artifacts/dashboard/.
+//
+// With DASHBOARD_E2E_MODE=kafka (dashboard-kafka.test.mjs) the same tests run on the
+// production path: the collector in Kafka mode, the consume role writing into ClickHouse
+// and counting into Redis, the read API answering from ClickHouse and Redis.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -15,18 +19,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from './lib/app.mjs';
 import { launchChromium, waitFor } from './lib/browser.mjs';
-import { API_TOKEN, collectorBin, startCollector } from './lib/collector.mjs';
+import { API_TOKEN, collectorBin, startCollector, startConsumer } from './lib/collector.mjs';
 import { repoDir } from './lib/paths.mjs';
 import { serveDir } from './lib/static-server.mjs';
 
 const DASHBOARD = join(repoDir, 'dashboard', 'dist');
-const SHOTS = join(repoDir, 'target', 'e2e-artifacts', 'dashboard');
+const KAFKA_MODE = process.env.DASHBOARD_E2E_MODE === 'kafka';
+const SHOTS = join(repoDir, 'target', 'e2e-artifacts', KAFKA_MODE ? 'dashboard-kafka' : 'dashboard');
 const MESSAGE = 'uncaught error after ready';
 
 let app;
 let site;
 let browser;
 let collector;
+let consumer;
 let context;
 let dash;
 let hook;
@@ -48,7 +54,9 @@ before(async () => {
   const config = join(mkdtempSync(join(tmpdir(), 'monitor-e2e-alerts-')), 'collector.toml');
   writeFileSync(config, `[alerts]\nevaluate_every_secs = 1\n[[alerts.rules]]\nname = "any error"\nproject = 1\n`
     + `kind = "error_count"\nthreshold = 0\nwindow_minutes = 60\nwebhook = "http://127.0.0.1:${hook.address().port}/"\n`);
-  collector = await startCollector({ MONITOR_DASHBOARD_DIR: DASHBOARD, MONITOR_CONFIG: config });
+  const env = { MONITOR_DASHBOARD_DIR: DASHBOARD, MONITOR_CONFIG: config, ...(KAFKA_MODE ? productionPath() : {}) };
+  collector = await startCollector(env);
+  if (KAFKA_MODE) consumer = startConsumer(env);
   execFileSync(collectorBin(), ['sourcemaps', 'upload', '--release', 'e2e-app@1.0.0', '--url-prefix', '~/assets',
     '--server', collector.url, '--token', API_TOKEN, join(app.outDir, 'assets')]);
   for (let i = 0; i < 3; i++) await visitApp();
@@ -64,8 +72,25 @@ after(async () => {
   await browser?.close();
   await site?.close();
   await collector?.stop();
+  await consumer?.stop();
   hook?.close();
 });
+
+/** The environment of a collector and consumer on the local broker, ClickHouse and Redis,
+ * with a topic, database and key prefix of this run's own. */
+function productionPath() {
+  execFileSync('bash', [join(repoDir, 'scripts', 'services.sh'), 'start', 'all'], { stdio: 'inherit' });
+  const suffix = `${process.pid}_${Date.now()}`;
+  return {
+    MONITOR_KAFKA_BROKERS: '127.0.0.1:9092',
+    MONITOR_KAFKA_TOPIC: `e2e-dashboard-${suffix}`,
+    MONITOR_KAFKA_DEAD_LETTER_TOPIC: `e2e-dashboard-dead-${suffix}`,
+    MONITOR_CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+    MONITOR_CLICKHOUSE_DATABASE: `e2e_dashboard_${suffix}`,
+    MONITOR_REDIS_URL: 'redis://127.0.0.1:6379',
+    MONITOR_REDIS_KEY_PREFIX: `e2e-dashboard-${suffix}`,
+  };
+}
 
 /** One visit of the test app: page view, vitals, errors, custom events; flushed on close. */
 async function visitApp() {
