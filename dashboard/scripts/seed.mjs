@@ -4,11 +4,14 @@
 // breadcrumbs; then, with --live N, a trickle of events for N seconds.
 //
 //   node scripts/seed.mjs [--url http://127.0.0.1:8787] [--key demo-public-key]
-//     [--project 1] [--sessions 150] [--hours 24] [--live 0] [--seed 1]
+//     [--project 1] [--sessions 150] [--hours 24] [--live 0] [--seed 1] [--if-empty]
+//
+// --if-empty sends nothing when the project has events already (asked through the query
+// API, with $MONITOR_API_TOKEN if set), so scripts/demo.sh seeds a data directory once.
 import { randomBytes } from 'node:crypto';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+  (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') ? '' : all[i + 1]]] : acc), []));
 const URL_BASE = args.url || 'http://127.0.0.1:8787';
 const KEY = args.key || 'demo-public-key';
 const PROJECT = Number(args.project || 1);
@@ -155,6 +158,18 @@ async function send(events) {
   if (!response.ok) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(answer)}`);
   if (answer.rejected?.length) console.warn('rejected', JSON.stringify(answer.rejected.slice(0, 3)));
   return answer.accepted || 0;
+}
+
+if ('if-empty' in args) {
+  const token = process.env.MONITOR_API_TOKEN;
+  const response = await fetch(`${URL_BASE}/api/${PROJECT}/events?limit=1`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  if (!response.ok) throw new Error(`cannot tell whether project ${PROJECT} has events: ${response.status} ${await response.text()}`);
+  if ((await response.json()).events.length > 0) {
+    console.log(`project ${PROJECT} has events already; no demo traffic sent`);
+    process.exit(0);
+  }
 }
 
 let accepted = 0;
