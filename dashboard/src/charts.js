@@ -101,7 +101,8 @@ export function timeOption({ series, axes = [{}], intervalMs = 60000, legend = t
       yAxisIndex: s.axis || 0,
       stack: s.stack,
       color: s.color,
-      showSymbol: false,
+      // A value between two gaps draws no line: show the points then, or it is invisible.
+      showSymbol: s.data.some((d, i) => d?.[1] != null && s.data[i - 1]?.[1] == null && s.data[i + 1]?.[1] == null),
       connectNulls: false,
       smooth: false,
       barMaxWidth: 24,

@@ -1,11 +1,12 @@
-// The filters bar: project, time range, release, environment, page, browser. They live in
+// The filters bar: project, time range, release, environment, page, browser, device. They live in
 // the hash's query part (router.js), so every view and every shared link has them.
 import { h } from './ui.js';
 
 export const RANGES = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
 export const BROWSERS = ['Chrome', 'Edge', 'Firefox', 'Safari', 'Opera', 'Samsung Internet', 'Other'];
-/** The keys every view shares; view-specific keys (status, device, ...) stay with their view. */
-export const SHARED_KEYS = ['project', 'range', 'from', 'to', 'release', 'environment', 'page', 'browser'];
+export const DEVICES = ['desktop', 'mobile', 'tablet'];
+/** The keys every view shares; view-specific keys (status, pct, ...) stay with their view. */
+export const SHARED_KEYS = ['project', 'range', 'from', 'to', 'release', 'environment', 'page', 'browser', 'device'];
 
 const int = (v) => (/^\d+$/.test(v || '') ? Number(v) : null);
 
@@ -25,6 +26,7 @@ export function readFilters(query) {
     environment: query.get('environment') || '',
     page: query.get('page') || '',
     browser: query.get('browser') || '',
+    device: DEVICES.includes(query.get('device')) ? query.get('device') : '',
   };
 }
 
@@ -39,6 +41,7 @@ export function sharedParams(filters) {
     environment: filters.environment,
     page: filters.page,
     browser: filters.browser,
+    device: filters.device,
   };
 }
 
@@ -57,6 +60,7 @@ export const queryParams = (filters, range) => ({
   environment: filters.environment,
   page: filters.page,
   browser: filters.browser,
+  device: filters.device,
 });
 
 /** A <select> of `options` ('' reads "any") showing `value`. */
@@ -86,7 +90,7 @@ export function filterBar(filters, onChange, onRefresh) {
         onclick: () => set({ range: key, from: null, to: null }),
       }, key)),
     filters.range === 'custom' && h('span', { class: 'chip on', testid: 'filter-range-custom' }, 'custom'));
-  const anySet = filters.release || filters.environment || filters.page || filters.browser || filters.range !== '24h';
+  const anySet = filters.release || filters.environment || filters.page || filters.browser || filters.device || filters.range !== '24h';
   return h('form', { class: 'filters', testid: 'filters', onsubmit: (e) => e.preventDefault() },
     h('label', { class: 'field project' }, h('span', {}, 'Project'),
       h('input', {
@@ -98,11 +102,12 @@ export function filterBar(filters, onChange, onRefresh) {
     text('environment', 'Environment', 'any'),
     text('page', 'Page', '/path'),
     h('label', { class: 'field' }, h('span', {}, 'Browser'), select('browser', filters.browser, ['', ...BROWSERS], set)),
+    h('label', { class: 'field' }, h('span', {}, 'Device'), select('device', filters.device, ['', ...DEVICES], set)),
     h('div', { class: 'field actions' }, h('span', {}, '\u00a0'),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'btn', testid: 'filter-refresh', onclick: onRefresh, title: 'Reload with the range up to now' }, 'Refresh'),
         anySet && h('button', {
           type: 'button', class: 'btn ghost', testid: 'filter-clear',
-          onclick: () => onChange({ project: filters.project, range: '24h', from: null, to: null, release: '', environment: '', page: '', browser: '' }),
+          onclick: () => onChange({ project: filters.project, range: '24h', from: null, to: null, release: '', environment: '', page: '', browser: '', device: '' }),
         }, 'Clear'))));
 }

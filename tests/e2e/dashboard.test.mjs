@@ -233,7 +233,27 @@ test('web vitals and behaviour equal the API', async () => {
   for (const metric of reported) {
     assert.deepEqual(await value(`vital-p75-${metric.name}`), metric.p75, metric.name);
   }
+  // Attribution from the API's aggregate: the app's LCP element is there, with its count.
+  const lcpTargets = vitals.attribution.filter((a) => a.name === 'LCP');
+  assert.ok(lcpTargets.length >= 1, `the app's LCP element: ${JSON.stringify(vitals.attribution)}`);
+  const lcpRows = dash.getByTestId('attribution-LCP').getByTestId('attribution-row');
+  assert.equal(await lcpRows.count(), lcpTargets.length);
+  assert.equal(await lcpRows.first().getAttribute('data-target'), lcpTargets[0].target);
+  assert.deepEqual(JSON.parse(await lcpRows.first().getByTestId('attribution-count').getAttribute('data-value')), lcpTargets[0].count);
   await shoot('vitals');
+  // The device switch is the shared device filter: the URL carries it, and the numbers
+  // are that device's (headless Chromium is a desktop; there are no phones).
+  await dash.getByTestId('vitals-device-desktop').click();
+  await waitFor(async () => dash.url().includes('device=desktop'), { what: 'the URL to carry the device' });
+  range = await open(dash.url().split('#')[1]);
+  const desktop = await api(`/vitals?from=${range.from}&to=${range.to}&device=desktop`);
+  assert.deepEqual(await value('vitals-score'), desktop.score.score);
+  assert.equal(desktop.metrics.find((m) => m.name === 'LCP').count, vitals.metrics.find((m) => m.name === 'LCP').count);
+  range = await open('/vitals?project=1&device=mobile');
+  const mobile = await api(`/vitals?from=${range.from}&to=${range.to}&device=mobile`);
+  assert.ok(mobile.metrics.every((m) => m.count === 0), 'no phone visited');
+  assert.equal(await value('vital-p75-LCP'), null, 'no LCP shown for phones');
+  assert.equal(await dash.getByTestId('vital-value-LCP').count(), 0);
   range = await open('/behaviour?project=1');
   const behaviour = await api(`/behaviour?from=${range.from}&to=${range.to}`);
   const pages = await dash.getByTestId('top-page').evaluateAll((rows) => rows.map((r) => r.dataset.page));

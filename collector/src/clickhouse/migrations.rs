@@ -371,7 +371,7 @@ mod tests {
         let ddl = schema_ddl(ServerVersion::new(18, 16, 1), &config()).join(";\n");
         assert_eq!(
             versions(ServerVersion::new(18, 16, 1), &config()),
-            [1, 2, 3, 4, 5, 9, 10, 11, 12]
+            [1, 2, 3, 4, 5, 9, 10, 11, 12, 13]
         );
         for modern in ["LowCardinality", "TTL", "CODEC", "{db}"] {
             assert!(!ddl.contains(modern), "{modern} in {ddl}");
@@ -388,13 +388,13 @@ mod tests {
         let config = config();
         assert_eq!(
             versions(ServerVersion::new(19, 5, 0), &config),
-            [1, 2, 3, 4, 5, 6, 9, 10, 11, 12]
+            [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13]
         );
         assert_eq!(
             versions(ServerVersion::new(19, 6, 0), &config),
-            [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]
+            [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13]
         );
-        let all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+        let all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
         assert_eq!(versions(ServerVersion::new(19, 11, 0), &config), all);
         let ddl = schema_ddl(ServerVersion::new(26, 9, 0), &config).join(";\n");
         assert!(ddl.contains("MODIFY COLUMN type LowCardinality(String)"));
@@ -407,7 +407,7 @@ mod tests {
         };
         assert_eq!(
             versions(ServerVersion::new(26, 9, 0), &keep),
-            [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12]
+            [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]
         );
         let short = ClickHouseConfig {
             retention_days: 7,

@@ -1,6 +1,6 @@
 //! The schema the query API needs beyond the consumer's own: the columns of
 //! [`crate::facts::Facts`] on `events` (migration 9), the errors' `fingerprint` and the
-//! `issue_status` table (migration 10).
+//! `issue_status` table (migration 10); web vitals' `attribution` (migration 13).
 //!
 //! They are computed in Rust when a row is made (row.rs), not by ClickHouse from the payload:
 //! 18.16 has no `JSONExtract`, its `visitParam*` functions take the first key of a name at
@@ -55,6 +55,13 @@ pub fn query_migrations(db: &str) -> Vec<Migration> {
                 format!("ALTER TABLE {db}.events ADD COLUMN fingerprint String"),
                 ISSUE_STATUS.replace("{db}", db),
             ],
+        },
+        Migration {
+            version: 13,
+            name: "events: web vitals' attribution",
+            statements: vec![format!(
+                "ALTER TABLE {db}.events ADD COLUMN attribution String"
+            )],
         },
     ]
 }

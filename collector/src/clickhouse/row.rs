@@ -43,6 +43,8 @@ pub struct EventRow {
     pub metric_id: String,
     // Migration 10.
     pub fingerprint: String,
+    // Migration 13.
+    pub attribution: String,
 }
 
 impl EventRow {
@@ -78,6 +80,7 @@ impl EventRow {
             rating: facts.rating,
             metric_id: facts.metric_id,
             fingerprint: facts.fingerprint,
+            attribution: facts.attribution,
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::validate::EventType;
 /// `from` and `to`: milliseconds since the epoch, `[from, to)`.
 pub const RANGE: &[&str] = &["from", "to"];
 /// The filters every query takes.
-pub const FILTERS: &[&str] = &["release", "environment", "page", "browser"];
+pub const FILTERS: &[&str] = &["release", "environment", "page", "browser", "device"];
 
 /// The range when none is given: the last 24 hours.
 pub const DEFAULT_RANGE_MS: i64 = 24 * 3600 * 1000;
@@ -106,6 +106,7 @@ impl Params {
             environment: self.text("environment"),
             page: self.text("page"),
             browser: self.text("browser"),
+            device: self.text("device"),
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Facts {
     pub metric_id: String,
     /// An error's issue ([`crate::grouping::fingerprint`]); empty for other events.
     pub fingerprint: String,
+    /// What a web vital blames, to group reports by: LCP's element (`attribution.target`),
+    /// INP's interaction target, CLS's largest shift target; empty for other events.
+    pub attribution: String,
 }
 
 impl Facts {
@@ -102,8 +105,23 @@ impl Facts {
                 EventType::Error => crate::grouping::fingerprint(event).unwrap_or_default(),
                 _ => String::new(),
             },
+            attribution: match event_type {
+                EventType::WebVital => blamed(event),
+                _ => String::new(),
+            },
         }
     }
+}
+
+/// The element or interaction target a web vital's attribution names, by metric.
+fn blamed(event: &Value) -> String {
+    let field = match event.get("name").and_then(Value::as_str) {
+        Some("LCP") => "target",
+        Some("INP") => "interaction_target",
+        Some("CLS") => "largest_shift_target",
+        _ => return String::new(),
+    };
+    text(event, &["attribution", field])
 }
 
 /// The published web-vitals thresholds (docs/protocol.md): `(name, good up to, poor over)`.

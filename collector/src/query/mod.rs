@@ -61,6 +61,8 @@ pub struct Filters {
     pub page: Option<String>,
     /// A browser family as the API lists them (`Chrome`, `Firefox`, `Safari`, ...).
     pub browser: Option<String>,
+    /// A device type: `desktop`, `mobile` or `tablet`.
+    pub device: Option<String>,
 }
 
 /// Which events a query looks at: one project, a range, the filters.

@@ -42,6 +42,7 @@ pub fn scope_conditions(scope: &Scope, d: &mut impl Dialect) -> Vec<String> {
         ("environment", &filters.environment),
         ("page_path", &filters.page),
         ("browser", &filters.browser),
+        ("device", &filters.device),
     ] {
         if let Some(value) = value {
             conditions.push(format!("{column} = {}", d.text(value)));

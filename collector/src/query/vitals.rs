@@ -1,6 +1,8 @@
 //! `GET /api/{project_id}/vitals`: web vitals as percentiles and rating shares, overall,
 //! per page (the most viewed), per browser and per device type; a P75 series per metric;
-//! and the performance score ([`super::score`]) overall and per page.
+//! the performance score ([`super::score`]) overall and per page; and attribution: the LCP
+//! elements, INP interaction targets and CLS shift targets blamed most often, each with its
+//! own percentiles.
 //!
 //! A metric instance (one `id` of one page load) may be reported several times (CLS and INP
 //! grow while the page lives; see docs/sdk.md): only its last report counts, so a page that
@@ -19,6 +21,10 @@ use crate::validate::EventType;
 
 /// The percentiles every answer has.
 pub const LEVELS: [f64; 5] = [0.5, 0.75, 0.9, 0.95, 0.99];
+/// The metrics whose attribution names an element, and how many of their targets are listed.
+pub const BLAMED: [&str; 3] = ["LCP", "INP", "CLS"];
+pub const TOP_TARGETS: usize = 10;
+
 /// The order metrics are listed in.
 pub const METRICS: [&str; 7] = ["LCP", "INP", "CLS", "FCP", "TTFB", "FP", "TBT"];
 
@@ -28,6 +34,8 @@ pub enum VitalGroup {
     Page,
     Browser,
     Device,
+    /// What each report blames (`attribution`): an instance counts under its last report's.
+    Attribution,
 }
 
 impl VitalGroup {
@@ -37,7 +45,15 @@ impl VitalGroup {
             VitalGroup::Page => Some("page_path"),
             VitalGroup::Browser => Some("browser"),
             VitalGroup::Device => Some("device"),
+            VitalGroup::Attribution => Some("attribution"),
         }
+    }
+
+    /// Whether the group's value is part of what names an instance. A page load's page,
+    /// browser and device do not change, but what its INP or CLS blames can between
+    /// reports; such an instance must count once, under its last report's value.
+    pub fn splits_instances(self) -> bool {
+        !matches!(self, VitalGroup::Attribution)
     }
 }
 
@@ -105,6 +121,15 @@ pub struct Series {
     pub points: Vec<P75Point>,
 }
 
+/// One element or interaction target a metric's reports blame, with the percentiles of
+/// those reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Blamed {
+    pub target: String,
+    #[serde(flatten)]
+    pub metric: Metric,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vitals {
     pub from: i64,
@@ -116,6 +141,8 @@ pub struct Vitals {
     pub browsers: Vec<Group>,
     pub devices: Vec<Group>,
     pub series: Vec<Series>,
+    /// Per metric of [`BLAMED`], its most blamed targets, most reports first.
+    pub attribution: Vec<Blamed>,
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -248,6 +275,28 @@ pub fn vitals(
         })
         .collect();
 
+    let mut attribution: Vec<Blamed> = store
+        .vitals(&query(VitalGroup::Attribution, Vec::new(), None))?
+        .iter()
+        .filter(|row| !row.key.is_empty() && BLAMED.contains(&row.name.as_str()))
+        .map(|row| Blamed {
+            target: row.key.clone(),
+            metric: metric(row),
+        })
+        .collect();
+    attribution.sort_by(|a, b| {
+        order(&a.metric.name)
+            .cmp(&order(&b.metric.name))
+            .then(b.metric.count.cmp(&a.metric.count))
+            .then(a.target.cmp(&b.target))
+    });
+    let mut listed: BTreeMap<String, usize> = BTreeMap::new();
+    attribution.retain(|blamed| {
+        let n = listed.entry(blamed.metric.name.clone()).or_default();
+        *n += 1;
+        *n <= TOP_TARGETS
+    });
+
     Ok(Vitals {
         from: scope.range.from_ms,
         to: scope.range.to_ms,
@@ -258,5 +307,6 @@ pub fn vitals(
         browsers: groups(&store.vitals(&query(VitalGroup::Browser, Vec::new(), None))?),
         devices: groups(&store.vitals(&query(VitalGroup::Device, Vec::new(), None))?),
         series,
+        attribution,
     })
 }

@@ -270,6 +270,13 @@ fn vitals(s: &Session, ids: &mut Ids, out: &mut Vec<Value>) {
     // A bouncing visitor leaves before the late reports (INP, CLS's last) would come.
     let at = |after: i64| s.start + if bounces(i) { after.min(4_500) } else { after };
     for (name, value, good, poor, after) in metrics {
+        let lcp_target = ["main>img.hero", "h1.title", "main>img.hero"][(i % 3) as usize];
+        let inp_target = ["button.buy", "nav>a.menu"][(i % 2) as usize];
+        let attribution = match name {
+            "LCP" => json!({"target": lcp_target}),
+            "INP" => json!({"interaction_target": inp_target, "interaction_type": "pointer"}),
+            _ => json!({}),
+        };
         out.push(s.event(
             ids,
             "web_vital",
@@ -277,12 +284,15 @@ fn vitals(s: &Session, ids: &mut Ids, out: &mut Vec<Value>) {
             page,
             json!({
             "name": name, "value": value, "rating": rating(value, good, poor),
-            "id": format!("v5-{i}-{name}"), "navigation_type": "navigate"}),
+            "id": format!("v5-{i}-{name}"), "navigation_type": "navigate",
+            "attribution": attribution}),
         ));
     }
-    // CLS is reported twice for one instance: only the last report counts.
+    // CLS is reported twice for one instance: only the last report counts, and so does
+    // only the last report's shift target.
     let cls = 0.01 * f;
-    for (after, value) in [(1_500, cls / 2.0), (14_000, cls)] {
+    let last_target = ["footer", "div.banner"][(i % 2) as usize];
+    for (after, value, target) in [(1_500, cls / 2.0, "div.ad"), (14_000, cls, last_target)] {
         out.push(s.event(
             ids,
             "web_vital",
@@ -290,7 +300,8 @@ fn vitals(s: &Session, ids: &mut Ids, out: &mut Vec<Value>) {
             page,
             json!({
             "name": "CLS", "value": value, "rating": rating(value, 0.1, 0.25),
-            "id": format!("v5-{i}-CLS"), "navigation_type": "navigate"}),
+            "id": format!("v5-{i}-CLS"), "navigation_type": "navigate",
+            "attribution": {"largest_shift_target": target}}),
         ));
     }
 }

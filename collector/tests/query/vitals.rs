@@ -63,6 +63,7 @@ pub fn check(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
         format!("/api/1/vitals?{range}&interval=30m&pages=2"),
         format!("/api/1/vitals?{range}&interval=1h&browser=Chrome"),
         format!("/api/1/vitals?{range}&interval=1h&page=/pricing&release=web@1.10.0"),
+        format!("/api/1/vitals?{range}&interval=1h&device=mobile"),
     ];
     for query in &queries {
         same(query, &sqlite.ok(query), &clickhouse.ok(query));
@@ -149,6 +150,30 @@ pub fn check(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
         .map(|d| d["key"].as_str().unwrap())
         .collect();
     assert_eq!(devices, ["desktop", "mobile", "tablet"]);
+    // Filtered to one device, every part of the answer is that device's: the overall
+    // metrics equal its group in the unfiltered answer, and its series counts add up to them.
+    let mobile = sqlite.ok(&queries[4]);
+    assert_eq!(
+        mobile["metrics"],
+        find(&answer["devices"], "key", "mobile")["metrics"]
+    );
+    let mobile_keys: Vec<&Value> = mobile["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["key"])
+        .collect();
+    assert_eq!(mobile_keys, [&Value::from("mobile")]);
+    let mobile_lcp = find(&mobile["series"], "name", "LCP")["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(
+        Value::from(mobile_lcp),
+        find(&mobile["metrics"], "name", "LCP")["count"]
+    );
     let browsers: Vec<&str> = answer["browsers"]
         .as_array()
         .unwrap()
@@ -168,6 +193,44 @@ pub fn check(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
         )["count"],
         safari_lcp
     );
+
+    // Attribution: each instance under its last report's target, with those reports' P75.
+    let mut blamed: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for ((name, _), event) in &last {
+        let field = match name.as_str() {
+            "LCP" => "/attribution/target",
+            "INP" => "/attribution/interaction_target",
+            "CLS" => "/attribution/largest_shift_target",
+            _ => continue,
+        };
+        blamed
+            .entry((name.clone(), text(event, field).to_owned()))
+            .or_default()
+            .push(event["value"].as_f64().unwrap());
+    }
+    let listed = answer["attribution"].as_array().unwrap();
+    assert_eq!(listed.len(), blamed.len(), "{listed:?}");
+    for ((name, target), values) in &blamed {
+        let row = listed
+            .iter()
+            .find(|r| r["name"] == name.as_str() && r["target"] == target.as_str())
+            .unwrap_or_else(|| panic!("{name} {target} in {listed:?}"));
+        assert_eq!(row["count"], values.len(), "{name} {target}");
+        near(
+            &format!("{name} {target} p75"),
+            &row["p75"],
+            percentile(values, 0.75),
+        );
+    }
+    assert!(
+        !listed.iter().any(|r| r["target"] == "div.ad"),
+        "an earlier report's target is not counted"
+    );
+    for pair in listed.windows(2) {
+        if pair[0]["name"] == pair[1]["name"] {
+            assert!(pair[0]["count"].as_u64() >= pair[1]["count"].as_u64());
+        }
+    }
 
     // The P75 series: two hours, the counts add up to the instances.
     let lcp = find(&answer["series"], "name", "LCP");

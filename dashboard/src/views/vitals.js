@@ -1,26 +1,26 @@
 // Web vitals: the performance score, each metric's percentile and rating split with its
-// thresholds, by device; the P75 trend; pages ranked by traffic; attribution samples.
+// thresholds; the P75 trend; pages ranked by traffic; attribution. The device switch is
+// the shared `device` filter, so every part of the view (and of the others) follows it.
 import { timeChart, VITAL_COLORS } from '../charts.js';
+import { DEVICES } from '../filters.js';
 import * as f from '../format.js';
 import { empty, errorBox, fill, h, loading, num, panel, table } from '../ui.js';
 
 const METRICS = ['LCP', 'INP', 'CLS', 'FCP', 'TTFB'];
 const PCTS = ['p50', 'p75', 'p90', 'p95', 'p99'];
-const DEVICES = ['all', 'mobile', 'tablet', 'desktop'];
 const UNIT = (name) => (name === 'CLS' ? '' : ' ms');
 
-/** What the SDK's attribution says about each metric (docs/protocol.md). */
+/** The attribution the API groups each metric's page loads by (docs/query.md). */
 const ATTRIBUTION = {
-  LCP: { title: 'LCP elements', key: (a) => a.target, extra: (a) => a.url },
-  INP: { title: 'INP interaction targets', key: (a) => a.interaction_target, extra: (a) => a.interaction_type },
-  CLS: { title: 'CLS largest shift targets', key: (a) => a.largest_shift_target, extra: (a) => a.load_state },
+  LCP: { title: 'LCP elements', label: 'Element' },
+  INP: { title: 'INP interaction targets', label: 'Target' },
+  CLS: { title: 'CLS largest shift targets', label: 'Element' },
 };
-const SAMPLE = 200;
 
 export function render(root, ctx) {
   const state = {
     pct: PCTS.includes(ctx.route.query.get('pct')) ? ctx.route.query.get('pct') : 'p75',
-    device: DEVICES.includes(ctx.route.query.get('device')) ? ctx.route.query.get('device') : 'all',
+    device: ctx.filters.device || 'all',
   };
   const controls = h('div', { class: 'toolbar' });
   const top = h('div', { class: 'vitals-top' });
@@ -33,15 +33,14 @@ export function render(root, ctx) {
 
   let data = null;
   const draw = () => {
-    controls.replaceChildren(...toolbar(state, data, (patch) => {
+    controls.replaceChildren(...toolbar(state, ctx, (patch) => {
       Object.assign(state, patch);
-      ctx.replaceQuery({ pct: state.pct === 'p75' ? '' : state.pct, device: state.device === 'all' ? '' : state.device });
+      ctx.replaceQuery({ pct: state.pct === 'p75' ? '' : state.pct });
       draw();
     }));
     if (!data) return;
-    const group = state.device === 'all' ? data : data.devices.find((d) => d.key === state.device);
-    top.replaceChildren(...summary(group, state, data));
-    all.body.replaceChildren(allMetrics(group));
+    top.replaceChildren(...summary(data, state, data));
+    all.body.replaceChildren(allMetrics(data));
   };
   draw();
 
@@ -59,23 +58,19 @@ export function render(root, ctx) {
   fill(trend.body, answer, trendChart, ctx.signal);
   fill(pages.body, answer, (v) => groupTable(v.pages, 'page', ctx), ctx.signal);
   fill(browsers.body, answer, (v) => groupTable(v.browsers, 'browser', ctx), ctx.signal);
-  fill(attribution.body, Promise.all(Object.keys(ATTRIBUTION).map((name) =>
-    ctx.get('events', { type: 'web_vital', q: name, limit: SAMPLE }).then((page) => [name, page.events.filter((e) => e.name === name)]))),
-  attributionTables, ctx.signal);
+  fill(attribution.body, answer, attributionTables, ctx.signal);
 }
 
-function toolbar(state, data, set) {
-  const present = new Set((data?.devices || []).map((d) => d.key));
+function toolbar(state, ctx, set) {
   return [
     h('label', { class: 'field inline' }, h('span', {}, 'Percentile'),
       Object.assign(h('select', { testid: 'vitals-percentile', onchange: (e) => set({ pct: e.target.value }) },
         PCTS.map((p) => h('option', { value: p }, p.toUpperCase()))), { value: state.pct })),
     h('div', { class: 'presets', role: 'group', 'aria-label': 'Device', testid: 'vitals-device' },
-      DEVICES.map((d) => h('button', {
-        type: 'button', class: `chip${state.device === d ? ' on' : ''}`, testid: `vitals-device-${d}`,
-        'aria-pressed': String(state.device === d), disabled: d !== 'all' && data && !present.has(d),
-        title: d !== 'all' && data && !present.has(d) ? `No ${d} reports in this range` : '',
-        onclick: () => set({ device: d }),
+      ['all', ...DEVICES].map((d) => h('a', {
+        class: `chip${state.device === d ? ' on' : ''}`, testid: `vitals-device-${d}`,
+        'aria-current': state.device === d ? 'true' : undefined,
+        href: ctx.link('/vitals', { device: d === 'all' ? '' : d, pct: state.pct === 'p75' ? '' : state.pct }),
       }, d === 'all' ? 'All devices' : d))),
   ];
 }
@@ -143,7 +138,7 @@ function trendChart(v) {
     })),
     axes: [{ name: 'ms', format: (x) => `${Math.round(x)}` }, { name: 'CLS', format: (x) => x.toFixed(2) }],
   }));
-  return [el, h('p', { class: 'muted small' }, 'All devices (the API gives the trend overall, not by device). Hide a metric by clicking its name.')];
+  return [el, h('p', { class: 'muted small' }, 'Hide a metric by clicking its name.')];
 }
 
 function groupTable(groups, kind, ctx) {
@@ -172,30 +167,21 @@ function allMetrics(group) {
   ], group.metrics, { row: (m) => ({ testid: 'vitals-metric-row', 'data-name': m.name }) });
 }
 
-function attributionTables(samples) {
-  const blocks = samples.map(([name, events]) => {
-    const spec = ATTRIBUTION[name];
-    const groups = new Map();
-    for (const e of events) {
-      const a = e.attribution || {};
-      const key = spec.key(a);
-      if (!key) continue;
-      const g = groups.get(key) || { key, extra: spec.extra(a), values: [] };
-      g.values.push(e.value);
-      groups.set(key, g);
-    }
-    const rows = [...groups.values()].sort((a, b) => b.values.length - a.values.length).slice(0, 8);
-    const median = (vs) => { const s = [...vs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
+function attributionTables(v) {
+  const blocks = Object.entries(ATTRIBUTION).map(([name, spec]) => {
+    const rows = v.attribution.filter((a) => a.name === name);
+    const reported = v.metrics.find((m) => m.name === name)?.count || 0;
     return h('div', { class: 'attr', testid: `attribution-${name}` },
       h('h3', {}, spec.title),
       rows.length
         ? table([
-          { label: name === 'INP' ? 'Target (type)' : 'Element', cell: (g) => [h('code', {}, g.key), g.extra && h('div', { class: 'muted small ellipsis', title: g.extra }, g.extra)] },
-          { label: 'Reports', num: true, cell: (g) => num(g.values.length, f.count(g.values.length)) },
-          { label: 'Median', num: true, cell: (g) => { const m = median(g.values); return h('span', { class: `r-${f.rating(name, m)}` }, f.vital(name, m)); } },
-        ], rows, { row: (g) => ({ testid: 'attribution-row', 'data-target': g.key }) })
-        : h('p', { class: 'muted' }, events.length ? `No ${name} attribution in the reports.` : `No ${name} reports.`));
+          { label: spec.label, cell: (a) => h('code', {}, a.target) },
+          { label: 'Page loads', num: true, cell: (a) => num(a.count, f.count(a.count), { testid: 'attribution-count' }) },
+          { label: 'P75', num: true, cell: (a) => h('span', { class: `r-${f.rating(name, a.p75)}` }, num(a.p75, f.vital(name, a.p75), { testid: 'attribution-p75' })) },
+          { label: 'Poor', num: true, cell: (a) => num(a.poor, f.share(a.poor)) },
+        ], rows, { row: (a) => ({ testid: 'attribution-row', 'data-target': a.target }) })
+        : h('p', { class: 'muted' }, reported ? `No ${name} attribution in the reports.` : `No ${name} reports.`));
   });
-  return [h('p', { class: 'muted small' }, `From the latest ${SAMPLE} reports of each metric in the range (every report, not one per page load; the vitals API has no attribution of its own).`),
+  return [h('p', { class: 'muted small' }, 'What each page load\'s last report blames, the most frequent first, with the P75 of those page loads.'),
     h('div', { class: 'attr-grid' }, blocks)];
 }

@@ -21,12 +21,16 @@ impl ClickHouseStore {
             let pages: Vec<String> = query.pages.iter().map(|p| Literal.text(p)).collect();
             conditions.push(format!("page_path IN ({})", pages.join(", ")));
         }
+        let newest = "(timestamp_ms, event_id)";
         let (key, group_by) = match query.group.column() {
-            Some(column) => (column, format!(", {column}")),
-            None => ("''", String::new()),
+            Some(column) if query.group.splits_instances() => {
+                (column.to_owned(), format!(", {column}"))
+            }
+            // The instance's last report's value, as in SQLite.
+            Some(column) => (format!("argMax({column}, {newest})"), String::new()),
+            None => ("''".to_owned(), String::new()),
         };
         let levels: Vec<String> = LEVELS.iter().map(|l| l.to_string()).collect();
-        let newest = "(timestamp_ms, event_id)";
         let sql = format!(
             "SELECT name, group_key, bucket, count() AS n, quantiles({})(v) AS q,
                     countIf(r = 'good') AS good, countIf(r = 'needs-improvement') AS ni,

@@ -66,9 +66,10 @@ fn lock(mutex: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 const INSERT: &str = "INSERT OR IGNORE INTO events
     (project_id, event_id, type, timestamp, received_at, payload,
      message, level, release, environment, user_id, visitor_id, session_id, page_url,
-     page_path, referrer_host, browser, os, device, value, rating, metric_id, fingerprint)
+     page_path, referrer_host, browser, os, device, value, rating, metric_id, fingerprint,
+     attribution)
  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-         ?19, ?20, ?21, ?22, ?23)";
+         ?19, ?20, ?21, ?22, ?23, ?24)";
 
 fn sql_id(project_id: u64) -> Result<i64, StoreError> {
     i64::try_from(project_id)
@@ -113,6 +114,7 @@ impl EventSink for SqliteStore {
                     f.rating,
                     f.metric_id,
                     f.fingerprint,
+                    f.attribution,
                 ])?;
             }
         }

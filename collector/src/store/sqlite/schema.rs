@@ -9,7 +9,9 @@
 //! 4. a covering index for the range scans of the overview and behaviour lists: a row with
 //!    its payload is about a kilobyte, so reading the rows of a day to count them costs far
 //!    more than reading the index entries (measured: about 2x on 1M events,
-//!    scripts/bench/query.mjs).
+//!    scripts/bench/query.mjs);
+//! 5. web vitals' `attribution` (what each report blames), filled for the reports already
+//!    there.
 //!
 //! Each migration runs in one transaction together with its `user_version`, so a crash
 //! leaves either the old schema or the new one.
@@ -84,7 +86,7 @@ CREATE INDEX IF NOT EXISTS events_facts ON events (project_id, timestamp, type, 
 ";
 
 /// The version this code writes; a file with a newer one came from a newer collector.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Brings the file's schema to [`VERSION`].
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -101,6 +103,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             2 => add_facts(&tx)?,
             3 => add_issues(&tx)?,
             4 => tx.execute_batch(V4_FACTS_INDEX)?,
+            5 => add_attribution(&tx)?,
             _ => unreachable!("no migration {version}"),
         }
         tx.pragma_update(None, "user_version", version)?;
@@ -138,6 +141,25 @@ fn add_issues(tx: &Transaction) -> Result<(), StoreError> {
         }
     }
     tx.execute_batch(V3_ISSUES)?;
+    Ok(())
+}
+
+fn add_attribution(tx: &Transaction) -> Result<(), StoreError> {
+    tx.execute_batch("ALTER TABLE events ADD COLUMN attribution TEXT NOT NULL DEFAULT ''")?;
+    let vitals: Vec<(i64, String)> = tx
+        .prepare("SELECT id, payload FROM events WHERE type = 'web_vital'")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE events SET attribution = ?2 WHERE id = ?1")?;
+    for (id, payload) in vitals {
+        let Ok(event) = serde_json::from_str(&payload) else {
+            continue;
+        };
+        let attribution = Facts::of(EventType::WebVital, &event).attribution;
+        if !attribution.is_empty() {
+            update.execute(params![id, attribution])?;
+        }
+    }
     Ok(())
 }
 
@@ -209,7 +231,22 @@ mod tests {
             [error],
         )
         .unwrap();
+        let vital = r#"{"event_id":"c","type":"web_vital","timestamp":5,"name":"INP","value":300,"attribution":{"interaction_target":"button.buy"}}"#;
+        conn.execute(
+            "INSERT INTO events (project_id, event_id, type, timestamp, received_at, payload)
+             VALUES (1, 'c', 'web_vital', 5, 6, ?1)",
+            [vital],
+        )
+        .unwrap();
         migrate(&mut conn).unwrap();
+        let blamed: String = conn
+            .query_row(
+                "SELECT attribution FROM events WHERE event_id = 'c'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(blamed, "button.buy", "old vitals get their attribution");
         let (path, visitor): (String, String) = conn
             .query_row(
                 "SELECT page_path, visitor_id FROM events WHERE event_id = 'a'",

@@ -35,13 +35,18 @@ pub(super) fn vitals(store: &SqliteStore, query: &VitalQuery) -> Result<Vec<Vita
         conditions.push(format!("page_path IN ({})", pages.join(", ")));
     }
     let key = query.group.column().unwrap_or("''");
+    let partition_key = if query.group.splits_instances() {
+        key
+    } else {
+        "''"
+    };
     let sql = format!(
         "SELECT name, group_key, bucket, value, rating FROM (
              SELECT message AS name, {key} AS group_key, {} AS bucket, value, rating,
                     ROW_NUMBER() OVER (
                         PARTITION BY message,
                                      CASE WHEN metric_id = '' THEN event_id ELSE metric_id END,
-                                     {key}
+                                     {partition_key}
                         ORDER BY timestamp DESC, event_id DESC) AS newest
              FROM events WHERE {})
          WHERE newest = 1",
