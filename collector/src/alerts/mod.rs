@@ -1,7 +1,9 @@
-//! Alerts: rules from `[alerts]` evaluated on a schedule, notifications by webhook.
+//! Alerts: rules from `[alerts]` and from the API ([`rules`]) evaluated on a schedule,
+//! notifications by webhook.
 //!
 //! Every `alerts.evaluate_every_secs` each rule is measured ([`measure`]: the live
-//! aggregates for error counts and page views, the query API's issues for new issues) and its
+//! aggregates for error counts and page views, the query API's issues for new issues, the
+//! brokers for the consumer's lag) and its
 //! state moves ok → firing → resolved (ok again) ([`state`]). A rule notifies when it starts
 //! firing, again at most once per `action_interval_secs` while it keeps firing, and once when
 //! it resolves; a new-issue rule once per issue. States, what was notified, and the history
