@@ -70,23 +70,8 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// One request with the API token; returns the status and the body (JSON, or null).
 fn call(addr: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    use std::net::TcpStream;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nAuthorization: Bearer {TOKEN}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer[9..12].parse().unwrap();
-    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    services::api_json(addr, method, path, TOKEN, body)
 }
 
 fn get(addr: &str, path: &str) -> Value {

@@ -438,22 +438,7 @@ pub fn dropped_counts(metrics: &str) -> BTreeMap<(String, String), f64> {
 
 /// One HTTP/1.0 GET with the api token; status and JSON body (a string if not JSON).
 pub fn get_json(addr: &str, path: &str, token: &str) -> (u16, Value) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
-    let status = response[9..12].parse().expect("status code");
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
-    (status, body)
+    crate::services::api_json(addr, "GET", path, token, None)
 }
 
 /// The first `count` messages of the server-sent-events stream at `path`, as

@@ -114,6 +114,35 @@ pub fn http(addr: &str, request_line: &str, content_type: &str, body: &str) -> (
     (status, body.to_owned())
 }
 
+/// One HTTP/1.0 exchange with the API `token` and a JSON `body` (or none); returns the
+/// status and the answer as JSON (as a string when it is not JSON, `""` when empty).
+pub fn api_json(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let status = response[9..12].parse().expect("status code");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    (status, body)
+}
+
 pub fn clickhouse(query: &str) -> String {
     let (status, body) = http(CLICKHOUSE, "POST /", "text/plain", query);
     assert_eq!(status, 200, "{query}: {body}");
