@@ -197,6 +197,10 @@ pub fn app(state: AppState) -> Router {
             "/api/{project_id}/behaviour",
             query_route(get(behaviour::read)),
         )
+        .route(
+            "/api/{project_id}/sessions",
+            query_route(get(behaviour::sessions)),
+        )
         .route("/api/{project_id}/issues", query_route(get(issues::list)))
         .route(
             "/api/{project_id}/issues/{fingerprint}",

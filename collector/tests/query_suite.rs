@@ -51,6 +51,7 @@ fn both_stores_give_the_same_answers() {
     issues::check(sqlite, clickhouse, &fixture);
     vitals::check(sqlite, clickhouse, &fixture);
     behaviour::check(sqlite, clickhouse, &fixture);
+    behaviour::check_sessions(sqlite, clickhouse, &fixture);
     // Last: it changes statuses and adds events.
     issues::statuses(sqlite, clickhouse, &fixture);
 

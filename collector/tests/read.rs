@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
+use monitor_collector::query::sessions::SessionSummary;
 use monitor_collector::query::{
     Aggregate, AggregateRow, IssueGroup, IssueLifetime, IssueRelease, IssueState, QueryStore,
     Scope, Search, SessionRow, VitalQuery, VitalRow,
@@ -212,6 +213,9 @@ impl QueryStore for BrokenSink {
         on_fire()
     }
     fn sessions(&self, _: &Scope, _: Option<i64>) -> Result<Vec<SessionRow>, StoreError> {
+        on_fire()
+    }
+    fn recent_sessions(&self, _: &Scope, _: usize) -> Result<Vec<SessionSummary>, StoreError> {
         on_fire()
     }
     fn issue_groups(&self, _: &Scope, _: &[String]) -> Result<Vec<IssueGroup>, StoreError> {

@@ -258,6 +258,11 @@ test('web vitals and behaviour equal the API', async () => {
   const behaviour = await api(`/behaviour?from=${range.from}&to=${range.to}`);
   const pages = await dash.getByTestId('top-page').evaluateAll((rows) => rows.map((r) => r.dataset.page));
   assert.deepEqual(pages, behaviour.pages_by_views.map((e) => e.name));
+  const { sessions } = await api(`/sessions?from=${range.from}&to=${range.to}&limit=20`);
+  const sessionRows = dash.getByTestId('session-row');
+  await sessionRows.first().waitFor();
+  assert.deepEqual(await sessionRows.evaluateAll((rows) => rows.map((r) => r.dataset.session)), sessions.map((x) => x.session_id));
+  assert.deepEqual(JSON.parse(await sessionRows.first().getByTestId('session-views').getAttribute('data-value')), sessions[0].page_views);
   await shoot('behaviour');
 });
 

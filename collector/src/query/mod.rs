@@ -18,6 +18,7 @@ pub mod overview;
 pub mod quantile;
 pub mod release;
 pub mod score;
+pub mod sessions;
 pub mod sql;
 pub mod vitals;
 
@@ -218,6 +219,14 @@ pub trait QueryStore: Send + Sync + 'static {
         scope: &Scope,
         bucket_ms: Option<i64>,
     ) -> Result<Vec<SessionRow>, StoreError>;
+
+    /// The `limit` sessions of `scope` last active most recently (by their last event, then
+    /// session id, descending).
+    fn recent_sessions(
+        &self,
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<sessions::SessionSummary>, StoreError>;
 
     /// The issues with errors in `scope` (all, or those of `only`): at most
     /// [`issues::MAX_GROUPS`], most frequent first, then by fingerprint.

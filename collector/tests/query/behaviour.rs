@@ -176,3 +176,63 @@ pub fn check(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
         2
     );
 }
+
+/// `/sessions`: every session of the range summed up from its events, the most recently
+/// active first; both stores alike.
+pub fn check_sessions(sqlite: &Backend, clickhouse: &Backend, fixture: &Fixture) {
+    let range = format!("from={}&to={}", fixture.from(), fixture.to());
+    let queries = [
+        format!("/api/1/sessions?{range}&limit=100"),
+        format!("/api/1/sessions?{range}&limit=3&browser=Firefox"),
+    ];
+    for query in &queries {
+        same(query, &sqlite.ok(query), &clickhouse.ok(query));
+    }
+    let events = fixture.in_range(fixture.from(), fixture.to());
+    let mut expected: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for event in &events {
+        let session = text(event, "/user/session_id");
+        if !session.is_empty() {
+            expected.entry(session.to_owned()).or_default().push(event);
+        }
+    }
+    let answer = sqlite.ok(&queries[0]);
+    let listed = answer["sessions"].as_array().unwrap();
+    assert_eq!(listed.len(), expected.len(), "every session of the range");
+    for pair in listed.windows(2) {
+        assert!(pair[0]["ended_at"].as_f64() >= pair[1]["ended_at"].as_f64());
+    }
+    for session in listed {
+        let id = session["session_id"].as_str().unwrap();
+        let mut own = expected[id].clone();
+        own.sort_by(|a, b| ts(a).total_cmp(&ts(b)));
+        let views: Vec<&&Value> = own
+            .iter()
+            .filter(|e| text(e, "/type") == "page_view")
+            .collect();
+        let (first, last) = (ts(own[0]), ts(own[own.len() - 1]));
+        assert_eq!(session["started_at"].as_f64(), Some(first), "{id}");
+        assert_eq!(session["duration_ms"].as_f64(), Some(last - first), "{id}");
+        assert_eq!(session["events"], own.len(), "{id}");
+        assert_eq!(session["page_views"], views.len(), "{id}");
+        let errors = own.iter().filter(|e| text(e, "/type") == "error").count();
+        assert_eq!(session["errors"], errors, "{id}");
+        let entry = views.first().map(|e| path(e)).unwrap_or_default();
+        let exit = views.last().map(|e| path(e)).unwrap_or_default();
+        assert_eq!(
+            (
+                session["entry_page"].as_str(),
+                session["exit_page"].as_str()
+            ),
+            (Some(entry.as_str()), Some(exit.as_str())),
+            "{id}"
+        );
+    }
+    let firefox = sqlite.ok(&queries[1]);
+    let firefox = firefox["sessions"].as_array().unwrap();
+    assert!(!firefox.is_empty() && firefox.len() <= 3);
+    assert!(
+        firefox.iter().all(|s| s["browser"] == "Firefox"),
+        "{firefox:?}"
+    );
+}

@@ -2,10 +2,8 @@
 // browsers / OSes / devices, clicked and rage-clicked targets, form submits, and sessions.
 import * as f from '../format.js';
 import { empty, errorBox, fill, h, loading, num, panel, table } from '../ui.js';
-import { shortAgent } from './issue.js';
 
 const LIMIT = 10;
-const SESSION_SAMPLE = 500;
 
 export function render(root, ctx) {
   const pages = panel('Top pages', { wide: true, testid: 'behaviour-pages' });
@@ -87,7 +85,7 @@ const EMPTY = {
   form_submits: 'No form submits in this range.',
 };
 
-/** Session figures from /overview, recent sessions from the latest page views, a timeline per session. */
+/** Session figures from /overview, the latest sessions from /sessions, a timeline per session. */
 function sessionsPanel(body, ctx) {
   const figures = h('div', { class: 'kpis compact' }, loading());
   const list = h('div', {}, loading());
@@ -111,29 +109,20 @@ function sessionsPanel(body, ctx) {
     fill(timeline.lastChild, ctx.get('events', { session: id, limit: 200 }), (page) => sessionTimeline(page.events), ctx.signal);
   };
 
-  fill(list, ctx.get('events', { type: 'page_view', limit: SESSION_SAMPLE }), (page) => {
-    const sessions = new Map();
-    for (const e of page.events) {
-      const id = e.user?.session_id;
-      if (!id) continue;
-      const s = sessions.get(id) || { id, visitor: e.user?.visitor_id || e.user?.id, first: e, last: e, views: 0, agent: e.browser?.user_agent };
-      s.views += 1;
-      if (e.timestamp < s.first.timestamp) s.first = e;
-      if (e.timestamp > s.last.timestamp) s.last = e;
-      sessions.set(id, s);
-    }
-    const rows = [...sessions.values()].sort((a, b) => b.last.timestamp - a.last.timestamp).slice(0, 20);
+  fill(list, ctx.get('sessions', { limit: 20 }), (answer) => {
+    const rows = answer.sessions;
     if (!rows.length) return empty('No sessions in this range.');
-    return [table([
-      { label: 'Started', cell: (s) => num(s.first.timestamp, f.time(s.first.timestamp)) },
-      { label: 'Views', num: true, cell: (s) => num(s.views, f.count(s.views), { testid: 'session-views' }) },
-      { label: 'Span', num: true, opt: true, cell: (s) => f.ms(s.last.timestamp - s.first.timestamp) },
-      { label: 'Entry', cell: (s) => h('span', { class: 'ellipsis' }, f.path(s.first.page?.url)) },
-      { label: 'Last page', opt: true, cell: (s) => h('span', { class: 'ellipsis' }, f.path(s.last.page?.url)) },
-      { label: 'Browser', cell: (s) => shortAgent(s.agent) },
-      { label: '', cell: (s) => h('button', { class: 'btn small', testid: 'session-open', onclick: () => showSession(s.id) }, 'Events') },
-    ], rows, { row: (s) => ({ testid: 'session-row', 'data-session': s.id }) }),
-    h('p', { class: 'muted small' }, `From the latest ${page.events.length} page views in the range (the API lists events, not sessions; span is first to last page view).`)];
+    return table([
+      { label: 'Started', cell: (s) => num(s.started_at, f.time(s.started_at)) },
+      { label: 'Views', num: true, cell: (s) => num(s.page_views, f.count(s.page_views), { testid: 'session-views' }) },
+      { label: 'Events', num: true, opt: true, cell: (s) => num(s.events, f.count(s.events), { testid: 'session-events' }) },
+      { label: 'Errors', num: true, cell: (s) => num(s.errors, f.count(s.errors), { class: s.errors ? 'r-poor' : '' }) },
+      { label: 'Duration', num: true, opt: true, cell: (s) => num(s.duration_ms, f.ms(s.duration_ms)) },
+      { label: 'Entry', cell: (s) => h('span', { class: 'ellipsis' }, s.entry_page || f.DASH) },
+      { label: 'Exit', opt: true, cell: (s) => h('span', { class: 'ellipsis' }, s.exit_page || f.DASH) },
+      { label: 'Browser', cell: (s) => [s.browser, s.device].filter(Boolean).join(' · ') || f.DASH },
+      { label: '', cell: (s) => h('button', { class: 'btn small', testid: 'session-open', onclick: () => showSession(s.session_id) }, 'Events') },
+    ], rows, { row: (s) => ({ testid: 'session-row', 'data-session': s.session_id }) });
   }, ctx.signal).then(() => {
     const id = ctx.route.query.get('session');
     if (id) showSession(id);

@@ -23,6 +23,7 @@ use ::clickhouse::Client;
 use serde_json::{Map, Value};
 
 use crate::config::ClickHouseConfig;
+use crate::query::sessions::SessionSummary;
 use crate::query::sql::{
     aggregate_conditions, aggregate_shape, scope_conditions, search_conditions, where_clause,
     AggregateShape,
@@ -237,6 +238,51 @@ impl QueryStore for ClickHouseStore {
                 with_page_views: uint(row, "with_views"),
                 bounces: uint(row, "bounces"),
                 duration_ms_sum: float(row, "duration_sum"),
+            })
+            .collect())
+    }
+
+    fn recent_sessions(
+        &self,
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let conditions = scope_conditions(scope, &mut Literal);
+        let order = "(timestamp_ms, event_id)";
+        // No alias may be a column's name: ClickHouse would read the filters' `browser = ...`
+        // as a condition on the aggregate.
+        let sql = format!(
+            "SELECT session_id, max(visitor_id) AS visitor, min(timestamp_ms) AS started,
+                    max(timestamp_ms) AS ended, countIf(type = 'page_view') AS views,
+                    count() AS n, countIf(type = 'error') AS errors,
+                    argMinIf(page_path, {order}, type = 'page_view') AS entry,
+                    argMaxIf(page_path, {order}, type = 'page_view') AS exit,
+                    max(browser) AS s_browser, max(os) AS s_os, max(device) AS s_device
+             FROM {}.events FINAL WHERE {} AND session_id != ''
+             GROUP BY session_id ORDER BY ended DESC, session_id DESC LIMIT {limit}",
+            self.db,
+            where_clause(&conditions),
+        );
+        Ok(self
+            .rows(&sql)?
+            .iter()
+            .map(|row| {
+                let (started_at, ended_at) = (float(row, "started"), float(row, "ended"));
+                SessionSummary {
+                    session_id: text(row, "session_id"),
+                    visitor_id: text(row, "visitor"),
+                    started_at,
+                    ended_at,
+                    duration_ms: ended_at - started_at,
+                    page_views: uint(row, "views"),
+                    events: uint(row, "n"),
+                    errors: uint(row, "errors"),
+                    entry_page: text(row, "entry"),
+                    exit_page: text(row, "exit"),
+                    browser: text(row, "s_browser"),
+                    os: text(row, "s_os"),
+                    device: text(row, "s_device"),
+                }
             })
             .collect())
     }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::issues;
 use super::{lock, sql_id, SqliteStore};
+use crate::query::sessions::SessionSummary;
 use crate::query::sql::{
     aggregate_conditions, aggregate_shape, scope_conditions, search_conditions, where_clause,
     AggregateShape, Dialect,
@@ -185,6 +186,56 @@ impl QueryStore for SqliteStore {
                     with_page_views: row.get::<_, i64>(2)? as u64,
                     bounces: row.get::<_, i64>(3)? as u64,
                     duration_ms_sum: row.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn recent_sessions(
+        &self,
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        sql_id(scope.project_id)?;
+        let mut bound = Bound::default();
+        let conditions = scope_conditions(scope, &mut bound);
+        // Page views sort first in each session's window, so the first value over it is the
+        // first page view's path (NULL without page views), as ClickHouse's argMinIf.
+        let page = "CASE WHEN type = 'page_view' THEN page_path END";
+        let views_first = "PARTITION BY session_id ORDER BY type != 'page_view'";
+        let sql = format!(
+            "SELECT session_id, MAX(visitor_id), MIN(timestamp), MAX(timestamp),
+                    SUM(type = 'page_view'), COUNT(*), SUM(type = 'error'),
+                    COALESCE(MAX(entry), ''), COALESCE(MAX(exit), ''),
+                    MAX(browser), MAX(os), MAX(device)
+             FROM (SELECT session_id, visitor_id, timestamp, type, browser, os, device,
+                          FIRST_VALUE({page}) OVER ({views_first}, timestamp, event_id) AS entry,
+                          FIRST_VALUE({page}) OVER ({views_first}, timestamp DESC, event_id DESC)
+                              AS exit
+                   FROM events WHERE {} AND session_id != '')
+             GROUP BY session_id ORDER BY MAX(timestamp) DESC, session_id DESC LIMIT {limit}",
+            where_clause(&conditions),
+        );
+        let conn = lock(&self.reader);
+        let mut statement = conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(params_from_iter(bound.values), |row| {
+                let (started_at, ended_at): (f64, f64) = (row.get(2)?, row.get(3)?);
+                Ok(SessionSummary {
+                    session_id: row.get(0)?,
+                    visitor_id: row.get(1)?,
+                    started_at,
+                    ended_at,
+                    duration_ms: ended_at - started_at,
+                    page_views: row.get::<_, i64>(4)? as u64,
+                    events: row.get::<_, i64>(5)? as u64,
+                    errors: row.get::<_, i64>(6)? as u64,
+                    entry_page: row.get(7)?,
+                    exit_page: row.get(8)?,
+                    browser: row.get(9)?,
+                    os: row.get(10)?,
+                    device: row.get(11)?,
                 })
             })?
             .collect::<Result<_, _>>()?;
