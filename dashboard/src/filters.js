@@ -30,6 +30,9 @@ export function readFilters(query) {
   };
 }
 
+/** Whether any filter beyond project and range is set. */
+export const hasFilters = (filters) => Boolean(filters.release || filters.environment || filters.page || filters.browser || filters.device);
+
 /** The shared keys of `filters` as hash parameters (defaults left out). */
 export function sharedParams(filters) {
   return {
@@ -90,7 +93,7 @@ export function filterBar(filters, onChange, onRefresh) {
         onclick: () => set({ range: key, from: null, to: null }),
       }, key)),
     filters.range === 'custom' && h('span', { class: 'chip on', testid: 'filter-range-custom' }, 'custom'));
-  const anySet = filters.release || filters.environment || filters.page || filters.browser || filters.device || filters.range !== '24h';
+  const anySet = hasFilters(filters) || filters.range !== '24h';
   return h('form', { class: 'filters', testid: 'filters', onsubmit: (e) => e.preventDefault() },
     h('label', { class: 'field project' }, h('span', {}, 'Project'),
       h('input', {

@@ -2,6 +2,7 @@
 // chart of events per minute fed by the server-sent-events stream.
 import { liveStream } from '../api.js';
 import { mount, timeChart, timeOption, TYPE_COLORS } from '../charts.js';
+import { hasFilters } from '../filters.js';
 import * as f from '../format.js';
 import { empty, errorBox, fill, h, loading, num, panel, setNum, table } from '../ui.js';
 
@@ -44,7 +45,6 @@ export function render(root, ctx) {
   return live.stop;
 }
 
-const hasFilters = (filters) => filters.release || filters.environment || filters.page || filters.browser;
 
 function kpiCard(key, label, fmt, figure, { upIsBad = false, unit } = {}, previous) {
   const c = figure.change;

@@ -2,7 +2,7 @@
 // thresholds; the P75 trend; pages ranked by traffic; attribution. The device switch is
 // the shared `device` filter, so every part of the view (and of the others) follows it.
 import { timeChart, VITAL_COLORS } from '../charts.js';
-import { DEVICES } from '../filters.js';
+import { DEVICES, hasFilters } from '../filters.js';
 import * as f from '../format.js';
 import { empty, errorBox, fill, h, loading, num, panel, table } from '../ui.js';
 
@@ -21,6 +21,8 @@ export function render(root, ctx) {
   const state = {
     pct: PCTS.includes(ctx.route.query.get('pct')) ? ctx.route.query.get('pct') : 'p75',
     device: ctx.filters.device || 'all',
+    // With a filter set, no reports says nothing about whether the SDK is installed.
+    filtered: hasFilters(ctx.filters),
   };
   const controls = h('div', { class: 'toolbar' });
   const top = h('div', { class: 'vitals-top' });
@@ -95,7 +97,7 @@ function summary(group, state, data) {
     ], s.parts, { row: () => ({ testid: 'score-part' }) }));
   const cards = h('div', { class: 'vital-cards' }, METRICS.map((name) => metricCard(name, metrics[name], state.pct)));
   return [
-    none ? empty(`No web vitals in this range${state.device !== 'all' ? ` from ${state.device} devices` : ''}. The SDK reports LCP, INP, CLS, FCP and TTFB by itself once installed.`, { snippet: data.metrics.length === 0 }) : null,
+    none ? empty(`No web vitals in this range${state.device !== 'all' ? ` from ${state.device} devices` : ''}. The SDK reports LCP, INP, CLS, FCP and TTFB by itself once installed.`, { snippet: data.metrics.length === 0 && !state.filtered }) : null,
     h('div', { class: 'vitals-summary' }, scoreCard, cards),
   ].filter(Boolean);
 }
