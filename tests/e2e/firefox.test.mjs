@@ -7,14 +7,16 @@
 // - Web vitals side by side with Google's web-vitals for what Firefox can measure (FCP, LCP,
 //   INP, TTFB); CLS and TBT, which Firefox has no entries for (no layout-shift, no
 //   longtask), are not reported at all, by either library.
+// - The dashboard, on what those pages sent: the token prompt, the overview's numbers equal
+//   to the API's, the live counter fed by the stream (read with fetch), the vitals view.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { waitFor } from './lib/browser.mjs';
-import { startCollector } from './lib/collector.mjs';
-import { e2eDir, sdkDir } from './lib/paths.mjs';
+import { API_TOKEN, startCollector } from './lib/collector.mjs';
+import { e2eDir, repoDir, sdkDir } from './lib/paths.mjs';
 import { serveDir } from './lib/static-server.mjs';
 import {
   assertVitalsMatch,
@@ -42,7 +44,7 @@ before(async () => {
     mounts: { '/sdk/': sdkDist, '/web-vitals/': webVitalsDist },
     delays: { '/hero.png': 300 },
   });
-  collector = await startCollector({ MONITOR_PROJECTS: `1:${KEY}` });
+  collector = await startCollector({ MONITOR_PROJECTS: `1:${KEY}`, MONITOR_DASHBOARD_DIR: join(repoDir, 'dashboard', 'dist') });
   firefox = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
 });
 
@@ -151,4 +153,44 @@ test('Firefox: INP equals web-vitals for slow clicks', async () => {
   const inp = lastReport(wv, 'INP');
   assert.ok(inp && inp.value >= 200, `web-vitals INP ${inp?.value} (the 250 ms click; durations are rounded to 8 ms)`);
   assertVitalsMatch('Firefox INP', wv, mine, ['INP']);
+});
+
+test('Firefox: the dashboard shows what the pages sent, live', async () => {
+  const api = async (path) => {
+    const res = await fetch(`${collector.url}/api/1${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    assert.equal(res.status, 200, path);
+    return res.json();
+  };
+  const page = await firefox.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  await page.goto(`${collector.url}/dashboard/#/overview?project=1`);
+  await page.waitForSelector('[data-testid="token-prompt"]');
+  await page.type('[data-testid="token-input"]', API_TOKEN);
+  await page.click('[data-testid="token-save"]');
+  const value = async (testid) => {
+    await page.waitForSelector(`[data-testid="${testid}"][data-value]`);
+    return page.$eval(`[data-testid="${testid}"]`, (el) => JSON.parse(el.dataset.value));
+  };
+  const range = await waitFor(() => page.evaluate(() => {
+    const view = document.querySelector('[data-testid^="view-"]');
+    return view?.dataset.from && { from: view.dataset.from, to: view.dataset.to };
+  }), { what: 'the overview' });
+  const overview = await api(`/overview?from=${range.from}&to=${range.to}`);
+  assert.ok(overview.totals.page_views.value >= 1, 'the pages sent page views');
+  for (const key of ['page_views', 'unique_visitors', 'sessions']) {
+    assert.deepEqual(await value(`kpi-${key}`), overview.totals[key].value, key);
+  }
+  const counted = (await api('/live/counters')).total;
+  await waitFor(async () => (await value('live-total')) === counted, { what: 'the live total from the stream' });
+
+  await page.goto(`${collector.url}/dashboard/#/vitals?project=1`);
+  await page.waitForSelector('[data-testid="vitals-score"]');
+  const shown = await waitFor(() => page.evaluate(() => {
+    const view = document.querySelector('[data-testid="view-vitals"]');
+    const score = document.querySelector('[data-testid="vitals-score"]');
+    return view && score && { from: view.dataset.from, to: view.dataset.to, score: JSON.parse(score.dataset.value) };
+  }), { what: 'the vitals view' });
+  const vitals = await api(`/vitals?from=${shown.from}&to=${shown.to}`);
+  assert.deepEqual(shown.score, vitals.score.score);
+  await page.close();
 });
