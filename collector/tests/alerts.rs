@@ -198,7 +198,7 @@ fn rules_fire_once_survive_a_restart_and_resolve() {
             (Some("errors"), Some(3.0), Some(2.0))
         );
         assert_eq!(fired["kind"], "error_count");
-        assert_eq!(fired["link"], "/dashboard/#/overview?project=1");
+        assert_eq!(fired["link"], "/dashboard/#/issues?project=1");
         let slack = bodies.iter().find(|b| b["text"].is_string()).unwrap();
         assert!(
             slack["text"]
@@ -288,7 +288,7 @@ fn rules_created_through_the_api_fire_change_outlive_a_restart_and_go() {
     std::fs::write(
         &config,
         format!(
-            "[alerts]\nevaluate_every_secs = 1\n\
+            "[alerts]\nevaluate_every_secs = 1\npublic_url = \"https://monitor.example\"\n\
              [[alerts.rules]]\nname = \"from the file\"\nproject = 1\nkind = \"new_issue\"\n\
              webhook = \"http://{hook}/file\"\n"
         ),
@@ -426,6 +426,19 @@ fn rules_created_through_the_api_fire_change_outlive_a_restart_and_go() {
     wait_until("the API's rule to fire", Duration::from_secs(15), || {
         told("checkout errors", "firing") == 1
     });
+    let link = received
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|b| b["rule"] == "checkout errors")
+        .map(|b| b["link"].clone());
+    assert_eq!(
+        link,
+        Some(json!(
+            "https://monitor.example/dashboard/#/issues?project=1"
+        )),
+        "links start with alerts.public_url"
+    );
 
     // Raised above the errors, through PUT: it resolves instead of firing again.
     let raised = json!({"kind": "error_count", "threshold": 10, "window_minutes": 5,

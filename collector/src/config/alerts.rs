@@ -12,6 +12,9 @@ pub struct AlertsConfig {
     pub evaluate_every_secs: u64,
     /// The rules (`[[alerts.rules]]`).
     pub rules: Vec<AlertRule>,
+    /// The collector's address as its users reach it (`https://monitor.example.com`): the
+    /// notifications' dashboard links start with it. Without it they are paths.
+    pub public_url: Option<String>,
 }
 
 impl Default for AlertsConfig {
@@ -19,6 +22,7 @@ impl Default for AlertsConfig {
         AlertsConfig {
             evaluate_every_secs: 30,
             rules: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -101,6 +105,14 @@ impl AlertsConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.evaluate_every_secs == 0 {
             return Err(invalid("alerts.evaluate_every_secs must be positive"));
+        }
+        if let Some(url) = &self.public_url {
+            let http = url.starts_with("http://") || url.starts_with("https://");
+            if !http || url.ends_with('/') {
+                return Err(invalid(format!(
+                    "alerts.public_url must be an http(s) URL without a trailing slash ({url:?})"
+                )));
+            }
         }
         let mut names = std::collections::BTreeSet::new();
         for rule in &self.rules {
@@ -185,6 +197,10 @@ mod tests {
                 "threshold must be",
             ),
             (format!("{RULE}{RULE}"), "a name of its own"),
+            (
+                format!("public_url = \"https://m.example/\"\n{RULE}"),
+                "without a trailing slash",
+            ),
         ];
         for (text, reason) in cases {
             let error = parse(&text).unwrap_err();
