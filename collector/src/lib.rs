@@ -243,6 +243,10 @@ pub fn app(state: AppState) -> Router {
             query_route(put(alert_routes::replace).delete(alert_routes::delete)),
         )
         .route(
+            "/api/{project_id}/alerts/rules/{name}/test",
+            query_route(post(alert_routes::test)),
+        )
+        .route(
             "/api/{project_id}/alerts/history",
             query_route(get(alert_routes::history)),
         )

@@ -404,6 +404,50 @@ fn rules_created_through_the_api_fire_change_outlive_a_restart_and_go() {
         .unwrap()
         .is_empty());
 
+    // A test notification: to the file's rule (delivered, told as "test"), and to a rule
+    // whose webhook answers nothing (tried three times, the error kept).
+    let (status, delivery) = call(
+        &addr,
+        "POST",
+        "/api/1/alerts/rules/from%20the%20file/test",
+        None,
+    );
+    assert_eq!(
+        (status, delivery["delivered"].as_bool()),
+        (200, Some(true)),
+        "{delivery}"
+    );
+    assert!(received
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|b| b["rule"] == "from the file" && b["state"] == "test"));
+    let nowhere =
+        json!({"name": "nowhere", "kind": "events_below", "webhook": "http://127.0.0.1:1/"});
+    assert_eq!(
+        call(&addr, "POST", "/api/1/alerts/rules", Some(&nowhere)).0,
+        201
+    );
+    let (status, delivery) = call(&addr, "POST", "/api/1/alerts/rules/nowhere/test", None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            delivery["delivered"].as_bool(),
+            delivery["attempts"].as_u64()
+        ),
+        (Some(false), Some(3)),
+        "{delivery}"
+    );
+    assert!(delivery["error"].is_string(), "{delivery}");
+    assert_eq!(
+        call(&addr, "POST", "/api/1/alerts/rules/missing/test", None).0,
+        404
+    );
+    assert_eq!(
+        call(&addr, "DELETE", "/api/1/alerts/rules/nowhere", None).0,
+        204
+    );
+
     // It fires like a rule of the file.
     let at = now_ms();
     let body = json!({"sdk": {"name": "t", "version": "1"}, "sent_at": at,
@@ -458,6 +502,18 @@ fn rules_created_through_the_api_fire_change_outlive_a_restart_and_go() {
         "the raised rule to resolve",
         Duration::from_secs(15),
         || told("checkout errors", "resolved") == 1,
+    );
+    // The notification goes out before the state is saved: wait for the save too.
+    wait_until(
+        "the resolved state to be saved",
+        Duration::from_secs(5),
+        || {
+            get(&addr, "/api/1/alerts")["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["name"] == "checkout errors" && r["state"] == "ok")
+        },
     );
 
     drop(server);
@@ -523,6 +579,23 @@ fn rules_created_through_the_api_fire_change_outlive_a_restart_and_go() {
         events,
         ["resolved", "firing"],
         "the history outlives the rule"
+    );
+    let tests: Vec<(&str, bool)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"] == "test")
+        .map(|h| {
+            (
+                h["rule"].as_str().unwrap(),
+                h["delivered"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tests,
+        [("nowhere", false), ("from the file", true)],
+        "tests are kept, newest first"
     );
     let (status, _) = http(
         &addr,

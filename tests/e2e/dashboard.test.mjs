@@ -278,6 +278,12 @@ test('alerts: the rule the errors crossed is firing, and its notification is in 
   assert.equal(await dash.getByTestId('alert-history-row').count(), history.length);
   assert.equal(JSON.parse(await dash.getByTestId('alert-delivery').first().getAttribute('data-value')), true);
   assert.equal(notifications.filter((n) => n.state === 'firing').length, 1, 'fired once');
+  // The Test button reaches the webhook and says so.
+  await row.getByTestId('alert-test').click();
+  await waitFor(async () => (await row.getByTestId('alert-test-result').getAttribute('data-value')) === 'true', {
+    what: 'the test notification to be delivered',
+  });
+  assert.ok(notifications.some((n) => n.rule === 'any error' && n.state === 'test'));
   await shoot('alerts');
 });
 

@@ -97,6 +97,36 @@ impl Alerts {
         Ok(old)
     }
 
+    /// Sends rule `name` a test notification (`"state": "test"`) with its last measured
+    /// value, and keeps it in the history; no state changes.
+    pub async fn test(&self, name: &str, app: &AppState) -> Result<notify::Delivery, RuleError> {
+        let (rule, _) = self
+            .rule(name)
+            .await
+            .ok_or_else(|| RuleError::Unknown(name.to_owned()))?;
+        let value = self
+            .snapshot()
+            .await
+            .rules
+            .get(name)
+            .map_or(0.0, |s| s.last_value);
+        let reading = Reading {
+            value,
+            breached: false,
+            new_issues: Vec::new(),
+        };
+        let delivery = notify::deliver(&rule, &state::Transition::Test, &reading, app).await;
+        let now = crate::store::now_ms();
+        self.store.lock().await.record(
+            &rule,
+            &state::Transition::Test,
+            &reading,
+            delivery.clone(),
+            now,
+        );
+        Ok(delivery)
+    }
+
     /// The persisted states and history, for the API.
     pub async fn snapshot(&self) -> state::Snapshot {
         self.store.lock().await.snapshot()

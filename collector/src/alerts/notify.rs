@@ -117,6 +117,10 @@ fn summary(rule: &AlertRule, transition: &Transition, reading: &Reading) -> Stri
                 titles.join("; ")
             )
         }
+        Transition::Test => format!(
+            "Test of {} (project {}): this webhook receives its notifications",
+            rule.name, rule.project
+        ),
         Transition::Resolved => format!(
             "Resolved: {} (project {}): {} now, threshold {}",
             rule.name, rule.project, reading.value, rule.threshold

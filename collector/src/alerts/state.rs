@@ -67,13 +67,16 @@ pub enum Transition {
     Resolved,
     /// Issues a `new_issue` or `regression` rule has not notified yet.
     NewIssues(Vec<(String, String)>),
+    /// Asked for through the API, to try the webhook: changes no state.
+    Test,
 }
 
 impl Transition {
-    /// What the notification says happened: `firing`, `resolved`, `new_issue` or
-    /// `regression`.
+    /// What the notification says happened: `firing`, `resolved`, `new_issue`,
+    /// `regression` or `test`.
     pub fn event(&self, kind: AlertKind) -> &'static str {
         match self {
+            Transition::Test => "test",
             Transition::Firing | Transition::StillFiring => "firing",
             Transition::Resolved => "resolved",
             Transition::NewIssues(_) if kind == AlertKind::Regression => "regression",
@@ -157,8 +160,11 @@ impl AlertStore {
                     .notified_issues
                     .extend(issues.iter().map(|(f, _)| f.clone()));
             }
+            Transition::Test => {}
         }
-        state.last_notified_at = Some(now);
+        if *transition != Transition::Test {
+            state.last_notified_at = Some(now);
+        }
         self.data.history.push(HistoryEntry {
             at: now,
             rule: rule.name.clone(),

@@ -1,8 +1,9 @@
 //! `GET /api/{project_id}/alerts`: the project's alert rules with their states;
 //! `POST /api/{project_id}/alerts/rules`, `PUT` and `DELETE /api/{project_id}/alerts/rules/{name}`:
 //! rules created, replaced and deleted through the API (the configuration file's rules are
-//! read-only here); `GET /api/{project_id}/alerts/history`: the notifications and how their
-//! delivery went, newest first ([`crate::alerts`]). Same token as the query API.
+//! read-only here); `POST .../alerts/rules/{name}/test`: a test notification;
+//! `GET /api/{project_id}/alerts/history`: the notifications and how their delivery went,
+//! newest first ([`crate::alerts`]). Same token as the query API.
 
 use std::collections::HashMap;
 
@@ -87,6 +88,22 @@ pub async fn delete(
     in_project(&state, project_id, &name).await?;
     state.alerts.remove(&name).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/{project_id}/alerts/rules/{name}/test`: a test notification to the rule's
+/// webhook, any rule (the file's too); answers how the delivery went.
+pub async fn test(
+    State(state): State<AppState>,
+    Path((project, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let project_id = authorize(&state, &project, &headers)?;
+    in_project(&state, project_id, &name).await?;
+    let delivery = state.alerts.test(&name, &state).await.map_err(refused)?;
+    Ok(Json(json!({
+        "delivered": delivery.delivered, "attempts": delivery.attempts,
+        "status": delivery.status, "error": delivery.error,
+    })))
 }
 
 /// A rule of another project is as absent as one that does not exist.

@@ -35,7 +35,8 @@ export function render(root, ctx) {
       { label: 'Threshold', num: true, cell: (r) => num(r.threshold, f.count(r.threshold)) },
       { label: 'Window', num: true, cell: (r) => `${r.window_minutes} min` },
       { label: 'Since', cell: (r) => (r.since ? f.time(r.since) : f.DASH) },
-      { label: '', cell: (r) => (r.source === 'api' ? deleteButton(ctx, r) : h('span', { class: 'muted', title: 'Change it in the collector\'s configuration file' }, 'config file')) },
+      { label: '', cell: (r) => h('div', { class: 'row' }, testButton(ctx, r),
+        r.source === 'api' ? deleteButton(ctx, r) : h('span', { class: 'muted', title: 'Change it in the collector\'s configuration file' }, 'config file')) },
     ], answer.rules, { row: (r) => ({ testid: 'alert-rule', 'data-name': r.name }) });
   }, ctx.signal);
 
@@ -53,6 +54,28 @@ export function render(root, ctx) {
 }
 
 const rulePath = (ctx, name) => `alerts/rules${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+
+/** Sends the rule's webhook a test notification and says how its delivery went. */
+function testButton(ctx, rule) {
+  const result = h('span', { class: 'muted', testid: 'alert-test-result' });
+  const button = h('button', {
+    type: 'button', class: 'btn small', testid: 'alert-test', title: 'Send a test notification to the webhook',
+    onclick: async () => {
+      button.disabled = true;
+      result.textContent = 'sending…';
+      try {
+        const d = await ctx.send(`${rulePath(ctx, rule.name)}/test`, 'POST');
+        result.dataset.value = f.raw(d.delivered);
+        result.textContent = d.delivered ? `delivered (${d.status})` : `failed after ${d.attempts} tries: ${d.error || 'no answer'}`;
+      } catch (error) {
+        result.replaceChildren(errorBox(error));
+      } finally {
+        button.disabled = false;
+      }
+    },
+  }, 'Test');
+  return h('span', {}, button, ' ', result);
+}
 
 function deleteButton(ctx, rule) {
   return h('button', {
