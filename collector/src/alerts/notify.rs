@@ -201,17 +201,10 @@ mod tests {
 
     fn rule(kind: AlertKind) -> AlertRule {
         AlertRule {
-            name: "r".into(),
             project: 3,
-            kind,
-            threshold: 2.0,
-            window_minutes: 5,
-            issue: None,
             vital: Some("LCP".into()),
-            page: None,
-            action_interval_secs: 60,
-            webhook: "http://127.0.0.1:1/".into(),
             format: WebhookFormat::Slack,
+            ..AlertRule::example("r", kind)
         }
     }
 

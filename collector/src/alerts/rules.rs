@@ -142,9 +142,10 @@ impl RuleBook {
             ));
         }
         let taken = self
-            .all()
+            .configured
             .iter()
-            .any(|(r, _)| r.name == rule.name && Some(r.name.as_str()) != replacing);
+            .chain(&self.created)
+            .any(|r| r.name == rule.name && Some(r.name.as_str()) != replacing);
         if taken {
             return Err(RuleError::Exists(rule.name.clone()));
         }
@@ -161,40 +162,24 @@ impl RuleBook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::WebhookFormat;
-
-    fn rule(name: &str, kind: AlertKind) -> AlertRule {
-        AlertRule {
-            name: name.into(),
-            project: 1,
-            kind,
-            threshold: 2.0,
-            window_minutes: 5,
-            issue: None,
-            vital: None,
-            page: None,
-            action_interval_secs: 60,
-            webhook: "http://127.0.0.1:1/".into(),
-            format: WebhookFormat::Json,
-        }
-    }
 
     #[test]
     fn api_rules_are_kept_across_a_reopen_and_file_rules_stay_read_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("alert_rules.json");
-        let from_file = vec![rule("file", AlertKind::ErrorCount)];
+        let from_file = vec![AlertRule::example("file", AlertKind::ErrorCount)];
         let mut book = RuleBook::open(path.clone(), from_file.clone(), false);
-        book.create(rule("api", AlertKind::NewIssue)).unwrap();
+        book.create(AlertRule::example("api", AlertKind::NewIssue))
+            .unwrap();
         assert_eq!(
-            book.create(rule("file", AlertKind::NewIssue)),
+            book.create(AlertRule::example("file", AlertKind::NewIssue)),
             Err(RuleError::Exists("file".into()))
         );
         assert_eq!(
             book.remove("file").unwrap_err(),
             RuleError::Configured("file".into())
         );
-        let mut renamed = rule("api 2", AlertKind::NewIssue);
+        let mut renamed = AlertRule::example("api 2", AlertKind::NewIssue);
         renamed.threshold = 7.0;
         book.replace("api", renamed).unwrap();
 
@@ -224,12 +209,12 @@ mod tests {
     fn refused_rules_change_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let mut book = RuleBook::open(dir.path().join("alert_rules.json"), Vec::new(), false);
-        let mut bad = rule("bad", AlertKind::ErrorCount);
+        let mut bad = AlertRule::example("bad", AlertKind::ErrorCount);
         bad.window_minutes = 0;
         assert!(
             matches!(book.create(bad), Err(RuleError::Invalid(reason)) if reason.contains("window_minutes"))
         );
-        let lag = book.create(rule("lag", AlertKind::ConsumerLag));
+        let lag = book.create(AlertRule::example("lag", AlertKind::ConsumerLag));
         assert!(matches!(lag, Err(RuleError::Invalid(reason)) if reason.contains("Kafka mode")));
         assert!(book.all().is_empty());
 
@@ -239,7 +224,7 @@ mod tests {
             Vec::new(),
             true,
         );
-        let refused = unwritable.create(rule("lag", AlertKind::ConsumerLag));
+        let refused = unwritable.create(AlertRule::example("lag", AlertKind::ConsumerLag));
         assert!(
             matches!(refused, Err(RuleError::NotSaved(_))),
             "{refused:?}"

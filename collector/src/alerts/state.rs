@@ -210,23 +210,6 @@ pub fn write_json_atomically(path: &Path, value: &impl Serialize) -> std::io::Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::WebhookFormat;
-
-    fn rule(kind: AlertKind) -> AlertRule {
-        AlertRule {
-            name: "r".into(),
-            project: 1,
-            kind,
-            threshold: 2.0,
-            window_minutes: 5,
-            issue: None,
-            vital: None,
-            page: None,
-            action_interval_secs: 60,
-            webhook: "http://127.0.0.1:1/".into(),
-            format: WebhookFormat::Json,
-        }
-    }
 
     fn reading(breached: bool) -> Reading {
         Reading {
@@ -249,7 +232,7 @@ mod tests {
     fn fires_once_per_interval_resolves_and_survives_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("alerts.json");
-        let rule = rule(AlertKind::ErrorCount);
+        let rule = AlertRule::example("r", AlertKind::ErrorCount);
         let mut store = AlertStore::open(path.clone());
         assert_eq!(store.judge(&rule, &reading(false), 0), None);
         let fired = store.judge(&rule, &reading(true), 1_000);
@@ -297,7 +280,7 @@ mod tests {
     #[test]
     fn a_new_issue_is_notified_once() {
         let dir = tempfile::tempdir().unwrap();
-        let rule = rule(AlertKind::NewIssue);
+        let rule = AlertRule::example("r", AlertKind::NewIssue);
         let mut store = AlertStore::open(dir.path().join("alerts.json"));
         let found = Reading {
             value: 1.0,

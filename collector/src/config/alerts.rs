@@ -158,6 +158,27 @@ impl AlertRule {
 }
 
 #[cfg(test)]
+impl AlertRule {
+    /// A rule for the alerts' unit tests: project 1, threshold 2 over 5 minutes, a 60 s
+    /// interval, a webhook nobody listens on.
+    pub fn example(name: &str, kind: AlertKind) -> AlertRule {
+        AlertRule {
+            name: name.into(),
+            project: 1,
+            kind,
+            threshold: 2.0,
+            window_minutes: 5,
+            issue: None,
+            vital: None,
+            page: None,
+            action_interval_secs: 60,
+            webhook: "http://127.0.0.1:1/".into(),
+            format: WebhookFormat::Json,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -96,14 +96,22 @@ fn not_answering(wanted: &[&str]) -> Vec<&'static str> {
 
 /// One HTTP/1.0 exchange (no chunked answers); returns status and body.
 pub fn http(addr: &str, request_line: &str, content_type: &str, body: &str) -> (u16, String) {
+    exchange(addr, request_line, &[("Content-Type", content_type)], body)
+}
+
+/// Sends `request_line` with `headers` and `body`; returns the status and the body.
+fn exchange(addr: &str, request_line: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{request_line} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
-         Content-Length: {}\r\n\r\n{body}",
+        "{request_line} HTTP/1.0\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -124,22 +132,13 @@ pub fn api_json(
     body: Option<&Value>,
 ) -> (u16, Value) {
     let body = body.map(Value::to_string).unwrap_or_default();
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
-    let status = response[9..12].parse().expect("status code");
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, body) = exchange(addr, &format!("{method} {path}"), &headers, &body);
+    let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
     (status, body)
 }
 

@@ -126,38 +126,42 @@ fn add_facts(tx: &Transaction) -> Result<(), StoreError> {
 }
 
 fn add_issues(tx: &Transaction) -> Result<(), StoreError> {
-    tx.execute_batch("ALTER TABLE events ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''")?;
-    let errors: Vec<(i64, String)> = tx
-        .prepare("SELECT id, payload FROM events WHERE type = 'error'")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut update = tx.prepare("UPDATE events SET fingerprint = ?2 WHERE id = ?1")?;
-    for (id, payload) in errors {
-        let Ok(event) = serde_json::from_str(&payload) else {
-            continue;
-        };
-        if let Some(fingerprint) = crate::grouping::fingerprint(&event) {
-            update.execute(params![id, fingerprint])?;
-        }
-    }
+    add_derived_column(tx, "fingerprint", EventType::Error, |event| {
+        crate::grouping::fingerprint(event).unwrap_or_default()
+    })?;
     tx.execute_batch(V3_ISSUES)?;
     Ok(())
 }
 
 fn add_attribution(tx: &Transaction) -> Result<(), StoreError> {
-    tx.execute_batch("ALTER TABLE events ADD COLUMN attribution TEXT NOT NULL DEFAULT ''")?;
-    let vitals: Vec<(i64, String)> = tx
-        .prepare("SELECT id, payload FROM events WHERE type = 'web_vital'")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+    add_derived_column(tx, "attribution", EventType::WebVital, |event| {
+        Facts::of(EventType::WebVital, event).attribution
+    })
+}
+
+/// Adds text column `column` and fills it, from each payload, for the rows of `event_type`
+/// already there (the others keep `''`).
+fn add_derived_column(
+    tx: &Transaction,
+    column: &str,
+    event_type: EventType,
+    derive: impl Fn(&serde_json::Value) -> String,
+) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "ALTER TABLE events ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+    ))?;
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, payload FROM events WHERE type = ?1")?
+        .query_map([event_type.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let mut update = tx.prepare("UPDATE events SET attribution = ?2 WHERE id = ?1")?;
-    for (id, payload) in vitals {
+    let mut update = tx.prepare(&format!("UPDATE events SET {column} = ?2 WHERE id = ?1"))?;
+    for (id, payload) in rows {
         let Ok(event) = serde_json::from_str(&payload) else {
             continue;
         };
-        let attribution = Facts::of(EventType::WebVital, &event).attribution;
-        if !attribution.is_empty() {
-            update.execute(params![id, attribution])?;
+        let value = derive(&event);
+        if !value.is_empty() {
+            update.execute(params![id, value])?;
         }
     }
     Ok(())
